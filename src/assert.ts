@@ -1,0 +1,45 @@
+/**
+ * Argument checks: `TypeError` for a value of the wrong type, `RangeError` for a value out of range,
+ * each naming the procedure and the argument.
+ *
+ * @module
+ */
+
+/** Describes a value for an error message. */
+export function describeValue(v: unknown): string {
+  if (v === null) return 'null';
+  if (typeof v === 'string') return JSON.stringify(v.length > 40 ? v.slice(0, 40) + '…' : v);
+  if (typeof v === 'object') return Array.isArray(v) ? 'an array' : `an object (${v.constructor?.name ?? 'Object'})`;
+  return `${typeof v} ${String(v)}`;
+}
+
+export function typeError(who: string, arg: string, expected: string, got: unknown): TypeError {
+  return new TypeError(`${who}: ${arg} must be ${expected}, got ${describeValue(got)}`);
+}
+
+export function assertString(who: string, arg: string, v: unknown): asserts v is string {
+  if (typeof v !== 'string') throw typeError(who, arg, 'a string', v);
+}
+
+export function assertBytes(who: string, arg: string, v: unknown): asserts v is Uint8Array {
+  if (!(v instanceof Uint8Array)) throw typeError(who, arg, 'a Buffer or Uint8Array', v);
+}
+
+export function assertPath(who: string, arg: string, v: unknown): asserts v is string {
+  if (typeof v !== 'string') throw typeError(who, arg, 'a path string', v);
+  if (v.length === 0 || v.includes('\0')) throw new RangeError(`${who}: ${arg} must be a non-empty path without NUL characters`);
+}
+
+export function assertPortNumber(who: string, arg: string, v: unknown, min: number): asserts v is number {
+  if (typeof v !== 'number' || !Number.isInteger(v)) throw typeError(who, arg, 'an integer', v);
+  if (v < min || v > 65535) throw new RangeError(`${who}: ${arg} must be between ${min} and 65535, got ${v}`);
+}
+
+export function assertFunction(who: string, arg: string, v: unknown): asserts v is (...args: never[]) => unknown {
+  if (typeof v !== 'function') throw typeError(who, arg, 'a function', v);
+}
+
+/** Copies a Uint8Array into a Buffer view without copying when it already is one. */
+export function toBuffer(v: Uint8Array): Buffer {
+  return Buffer.isBuffer(v) ? v : Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+}

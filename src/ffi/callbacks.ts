@@ -1,0 +1,106 @@
+/**
+ * OpenSSL → JavaScript callbacks. Each kind has exactly one trampoline, registered once per process
+ * with `koffi.register` and never unregistered; it finds the JavaScript side through a map keyed by
+ * the `SSL *` the callback is about. Every body is wrapped in try/catch: an exception would return 0
+ * to C, which for some callbacks (ALPN) means success.
+ *
+ * @module
+ */
+import koffi from 'koffi';
+import { native, available } from './native.js';
+import type { Ptr } from './bindings.js';
+
+/** SSL_TLSEXT_ERR_* values returned by the ALPN and server-name callbacks. */
+export const TLSEXT_ERR = { OK: 0, ALERT_WARNING: 1, ALERT_FATAL: 2, NOACK: 3 } as const;
+
+/** What a connection wants to hear from OpenSSL's callbacks. */
+export interface SslHooks {
+  /** Certificate verification of one chain element; returns whether to continue the handshake. */
+  verify(preverifyOk: boolean, storeCtx: Ptr): boolean;
+  /** Server-side ALPN selection; returns a `TLSEXT_ERR` value. */
+  alpnSelect(out: unknown, outLen: unknown, client: unknown, clientLen: number): number;
+  /** One NSS key-log line. */
+  keylog(line: string): void;
+  /** The ClientHello's server name arrived (server side); returns a `TLSEXT_ERR` value. */
+  servername(): number;
+  /** A new session (ticket) for resumption; returns true when it keeps the reference. */
+  newSession(session: Ptr): boolean;
+}
+
+const hooksBySsl = new Map<Ptr, SslHooks>();
+
+/** Routes the callbacks of `ssl` to `hooks` until {@link detachHooks}. */
+export function attachHooks(ssl: Ptr, hooks: SslHooks): void {
+  hooksBySsl.set(ssl, hooks);
+}
+
+/** Stops routing callbacks of `ssl` (call before `SSL_free`). */
+export function detachHooks(ssl: Ptr): void {
+  hooksBySsl.delete(ssl);
+}
+
+/** Callbacks raised by JavaScript code; reported instead of thrown into C. */
+let callbackFailures = 0;
+export function callbackFailureCount(): number {
+  return callbackFailures;
+}
+
+function guard<T>(fallback: T, body: () => T): T {
+  try {
+    return body();
+  } catch {
+    callbackFailures++;
+    return fallback;
+  }
+}
+
+let storeCtxSslIndex = -1;
+
+function sslOfStoreCtx(storeCtx: Ptr): Ptr {
+  const { ssl, crypto } = native('verify');
+  if (storeCtxSslIndex < 0) storeCtxSslIndex = ssl.SSL_get_ex_data_X509_STORE_CTX_idx();
+  return crypto.X509_STORE_CTX_get_ex_data(storeCtx, storeCtxSslIndex);
+}
+
+function register(decl: string, fn: (...args: never[]) => unknown): unknown {
+  const proto = koffi.proto(decl);
+  return koffi.register(fn as (...args: unknown[]) => unknown, koffi.pointer(proto));
+}
+
+/** Function pointers to hand to OpenSSL, or null when OpenSSL is not loaded. */
+export const trampolines = available
+  ? {
+      verify: register('int opp_verify_cb(int ok, uintptr_t storeCtx)', (ok: number, storeCtx: Ptr) =>
+        guard(0, () => {
+          const hooks = hooksBySsl.get(sslOfStoreCtx(storeCtx));
+          if (!hooks) return ok;
+          return hooks.verify(ok === 1, storeCtx) ? 1 : 0;
+        }),
+      ),
+      alpnSelect: register(
+        'int opp_alpn_cb(uintptr_t ssl, void *out, void *outLen, void *client, unsigned int clientLen, uintptr_t arg)',
+        (s: Ptr, out: unknown, outLen: unknown, client: unknown, clientLen: number) =>
+          guard<number>(TLSEXT_ERR.ALERT_FATAL, () => {
+            const hooks = hooksBySsl.get(s);
+            return hooks ? hooks.alpnSelect(out, outLen, client, clientLen) : TLSEXT_ERR.NOACK;
+          }),
+      ),
+      keylog: register('void opp_keylog_cb(uintptr_t ssl, const char *line)', (s: Ptr, line: string) =>
+        guard(undefined, () => {
+          hooksBySsl.get(s)?.keylog(line);
+        }),
+      ),
+      servername: register('int opp_servername_cb(uintptr_t ssl, void *alert, uintptr_t arg)', (s: Ptr) =>
+        guard<number>(TLSEXT_ERR.ALERT_FATAL, () => {
+          const hooks = hooksBySsl.get(s);
+          return hooks ? hooks.servername() : TLSEXT_ERR.NOACK;
+        }),
+      ),
+      newSession: register('int opp_new_session_cb(uintptr_t ssl, uintptr_t session)', (s: Ptr, session: Ptr) =>
+        guard(0, () => {
+          const hooks = hooksBySsl.get(s);
+          return hooks && hooks.newSession(session) ? 1 : 0;
+        }),
+      ),
+    }
+  : null;
