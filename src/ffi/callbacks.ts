@@ -7,7 +7,7 @@
  * @module
  */
 import koffi from 'koffi';
-import { native, available } from './native.js';
+import { native, available, readMemory } from './native.js';
 import type { Ptr } from './bindings.js';
 
 /** SSL_TLSEXT_ERR_* values returned by the ALPN and server-name callbacks. */
@@ -16,15 +16,17 @@ export const TLSEXT_ERR = { OK: 0, ALERT_WARNING: 1, ALERT_FATAL: 2, NOACK: 3 } 
 /** What a connection wants to hear from OpenSSL's callbacks. */
 export interface SslHooks {
   /** Certificate verification of one chain element; returns whether to continue the handshake. */
-  verify(preverifyOk: boolean, storeCtx: Ptr): boolean;
+  onVerify(preverifyOk: boolean, storeCtx: Ptr): boolean;
   /** Server-side ALPN selection; returns a `TLSEXT_ERR` value. */
-  alpnSelect(out: unknown, outLen: unknown, client: unknown, clientLen: number): number;
+  onAlpnSelect(out: unknown, outLen: unknown, client: unknown, clientLen: number): number;
   /** One NSS key-log line. */
-  keylog(line: string): void;
+  onKeylog(line: string): void;
   /** The ClientHello's server name arrived (server side); returns a `TLSEXT_ERR` value. */
-  servername(): number;
+  onServername(): number;
   /** A new session (ticket) for resumption; returns true when it keeps the reference. */
-  newSession(session: Ptr): boolean;
+  onNewSession(session: Ptr): boolean;
+  /** A TLS message was sent or received (only while a message callback is installed on the SSL). */
+  onMessage(written: boolean, contentType: number, firstByte: number): void;
 }
 
 const hooksBySsl = new Map<Ptr, SslHooks>();
@@ -74,7 +76,7 @@ export const trampolines = available
         guard(0, () => {
           const hooks = hooksBySsl.get(sslOfStoreCtx(storeCtx));
           if (!hooks) return ok;
-          return hooks.verify(ok === 1, storeCtx) ? 1 : 0;
+          return hooks.onVerify(ok === 1, storeCtx) ? 1 : 0;
         }),
       ),
       alpnSelect: register(
@@ -82,24 +84,32 @@ export const trampolines = available
         (s: Ptr, out: unknown, outLen: unknown, client: unknown, clientLen: number) =>
           guard<number>(TLSEXT_ERR.ALERT_FATAL, () => {
             const hooks = hooksBySsl.get(s);
-            return hooks ? hooks.alpnSelect(out, outLen, client, clientLen) : TLSEXT_ERR.NOACK;
+            return hooks ? hooks.onAlpnSelect(out, outLen, client, clientLen) : TLSEXT_ERR.NOACK;
           }),
       ),
       keylog: register('void opp_keylog_cb(uintptr_t ssl, const char *line)', (s: Ptr, line: string) =>
         guard(undefined, () => {
-          hooksBySsl.get(s)?.keylog(line);
+          hooksBySsl.get(s)?.onKeylog(line);
         }),
       ),
       servername: register('int opp_servername_cb(uintptr_t ssl, void *alert, uintptr_t arg)', (s: Ptr) =>
         guard<number>(TLSEXT_ERR.ALERT_FATAL, () => {
           const hooks = hooksBySsl.get(s);
-          return hooks ? hooks.servername() : TLSEXT_ERR.NOACK;
+          return hooks ? hooks.onServername() : TLSEXT_ERR.NOACK;
         }),
+      ),
+      message: register(
+        'void opp_msg_cb(int writeP, int version, int contentType, uintptr_t buf, size_t len, uintptr_t ssl, uintptr_t arg)',
+        (writeP: number, _version: number, contentType: number, buf: Ptr, len: number, s: Ptr) =>
+          guard(undefined, () => {
+            const hooks = hooksBySsl.get(s);
+            if (hooks) hooks.onMessage(writeP === 1, contentType, len > 0 ? readMemory(buf, 1)[0]! : -1);
+          }),
       ),
       newSession: register('int opp_new_session_cb(uintptr_t ssl, uintptr_t session)', (s: Ptr, session: Ptr) =>
         guard(0, () => {
           const hooks = hooksBySsl.get(s);
-          return hooks && hooks.newSession(session) ? 1 : 0;
+          return hooks && hooks.onNewSession(session) ? 1 : 0;
         }),
       ),
     }

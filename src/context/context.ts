@@ -1,0 +1,270 @@
+/**
+ * SSL contexts: the OpenSSL `SSL_CTX` that holds a side's protocol range, identity, trust and
+ * verification policy, plus the settings OpenSSL keeps per connection but the seed keeps per context
+ * (ALPN, key logger, SNI callback, verification mode). A context owns one `SSL_CTX` reference,
+ * released when the context is garbage collected; every connection made from it holds its own.
+ *
+ * @module
+ */
+import { native, drainErrors } from '../ffi/native.js';
+import { created, freed } from '../ffi/objects.js';
+import { trampolines } from '../ffi/callbacks.js';
+import type { Ptr } from '../ffi/bindings.js';
+import { SslError, reasonCode } from '../errors.js';
+import { describeValue, typeError } from '../assert.js';
+import { applyCredentials } from './credentials.js';
+import { sslSecureClientContext, makeSecure } from './secure.js';
+import { isProtocolSymbol, protocolSettings, unsupportedReason, type SslProtocol } from './protocols.js';
+
+/** How the peer's certificate is checked. */
+export type VerifyMode = 'off' | 'try' | 'require';
+
+/** The private key forms accepted by the context constructors. */
+export type PrivateKeySource = ['pem', string] | ['pem-data', Uint8Array] | ['der', string];
+
+/** Options of {@link sslMakeClientContext} and {@link sslMakeServerContext}. */
+export interface ContextOptions {
+  /** The identity's private key, loaded with `rsa = false` (any key type). */
+  privateKey?: PrivateKeySource | null;
+  /** A PEM file holding the certificate chain, leaf first. */
+  certificateChain?: string | null;
+}
+
+/** Objects (listeners) that carry a context. */
+export const CONTEXT_SLOT: unique symbol = Symbol('openssl-ports.context');
+export interface HasContext {
+  readonly [CONTEXT_SLOT]: SslContext;
+}
+
+const SSL_CTRL_MODE = 33;
+const SSL_CTRL_SET_MIN_PROTO_VERSION = 123;
+const SSL_CTRL_SET_MAX_PROTO_VERSION = 124;
+const SSL_CTRL_SET_SESS_CACHE_MODE = 44;
+const SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER = 0x2;
+const SSL_MODE_RELEASE_BUFFERS = 0x10;
+const SSL_SESS_CACHE_CLIENT = 0x1;
+const SSL_SESS_CACHE_SERVER = 0x2;
+const SSL_SESS_CACHE_NO_INTERNAL_STORE = 0x300;
+const SSL_CTRL_SET_TLSEXT_SERVERNAME_CB = 53;
+/** SSL_OP_NO_RENEGOTIATION is left off: the seed renegotiates to verify a live TLS 1.2 port. */
+const SSL_OP_IGNORE_UNEXPECTED_EOF = 1 << 7;
+
+const registry = new FinalizationRegistry<Ptr>((ptr) => {
+  native('SslContext').ssl.SSL_CTX_free(ptr);
+  freed('SSL_CTX');
+});
+
+let sessionIdCounter = 0;
+
+/**
+ * A client or server context (`ssl-client-context?` / `ssl-server-context?`). Create one with
+ * {@link sslMakeClientContext} or {@link sslMakeServerContext}.
+ */
+export class SslContext {
+  /** `'client'` or `'server'`. */
+  readonly side: 'client' | 'server';
+  /** The protocol symbol the context was made with. */
+  readonly protocol: SslProtocol;
+  /** @internal the owned `SSL_CTX *`. */
+  readonly ptr: Ptr;
+  /** @internal */ sealed = false;
+  /** @internal */ verify: VerifyMode = 'off';
+  /** @internal */ verifyHostname = false;
+  /** @internal ALPN protocols, wire format, for a server context. */
+  serverAlpn: { wire: Buffer; allowNoMatch: boolean } | null = null;
+  /** @internal */ keylogger: ((line: Buffer) => void) | null = null;
+  /** @internal */ sniCallback: ((hostname: string) => SslContext | null) | null = null;
+  /** @internal sessions for resumption, by "host:port" (client contexts). */
+  readonly sessions = new Map<string, Ptr>();
+
+  /** @internal use sslMakeClientContext / sslMakeServerContext. */
+  constructor(side: 'client' | 'server', protocol: SslProtocol, who: string) {
+    const { ssl } = native(who);
+    const reason = unsupportedReason(protocol);
+    if (reason) throw new SslError(`${who}: protocol '${protocol}' is not supported (${reason})`, { code: 'ERR_SSL_UNSUPPORTED_PROTOCOL' });
+    const settings = protocolSettings(protocol);
+    const ptr = ssl.SSL_CTX_new(side === 'client' ? ssl.TLS_client_method() : ssl.TLS_server_method());
+    if (!ptr) throw opensslFailure(who, 'cannot create context');
+    created('SSL_CTX', ptr);
+    this.side = side;
+    this.protocol = protocol;
+    this.ptr = ptr;
+    registry.register(this, ptr);
+    const sessions = this.sessions;
+    sessionsRegistry.register(this, sessions);
+
+    if (settings.securityLevel !== null) ssl.SSL_CTX_set_security_level(ptr, settings.securityLevel);
+    ssl.SSL_CTX_ctrl(ptr, SSL_CTRL_SET_MIN_PROTO_VERSION, settings.min, 0);
+    ssl.SSL_CTX_ctrl(ptr, SSL_CTRL_SET_MAX_PROTO_VERSION, settings.max, 0);
+    ssl.SSL_CTX_ctrl(ptr, SSL_CTRL_MODE, SSL_MODE_RELEASE_BUFFERS | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER, 0);
+    ssl.SSL_CTX_set_options(ptr, SSL_OP_IGNORE_UNEXPECTED_EOF);
+    if (trampolines) {
+      // Set on every context: after an SNI switch OpenSSL reads these from the new context.
+      ssl.SSL_CTX_set_keylog_callback(ptr, trampolines.keylog);
+      if (side === 'server') {
+        ssl.SSL_CTX_set_alpn_select_cb(ptr, trampolines.alpnSelect, 0);
+        ssl.SSL_CTX_callback_ctrl(ptr, SSL_CTRL_SET_TLSEXT_SERVERNAME_CB, trampolines.servername);
+      } else {
+        ssl.SSL_CTX_ctrl(ptr, SSL_CTRL_SET_SESS_CACHE_MODE, SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE, 0);
+        ssl.SSL_CTX_sess_set_new_cb(ptr, trampolines.newSession);
+      }
+    }
+    if (side === 'server') {
+      ssl.SSL_CTX_ctrl(ptr, SSL_CTRL_SET_SESS_CACHE_MODE, SSL_SESS_CACHE_SERVER, 0);
+      const sid = Buffer.from(`openssl-ports:${process.pid}:${++sessionIdCounter}`);
+      ssl.SSL_CTX_set_session_id_context(ptr, sid, Math.min(sid.length, 32));
+    }
+  }
+
+  /** @internal refuses changes to a sealed context. */
+  assertMutable(who: string): void {
+    if (this.sealed) throw new SslError(`${who}: context is sealed; no further changes are allowed`, { code: 'ERR_SSL_SEALED' });
+  }
+}
+
+const sessionsRegistry = new FinalizationRegistry<Map<string, Ptr>>((sessions) => {
+  const { ssl } = native('SslContext');
+  for (const s of sessions.values()) {
+    ssl.SSL_SESSION_free(s);
+    freed('SSL_SESSION');
+  }
+  sessions.clear();
+});
+
+/** An SslError built from OpenSSL's error queue. */
+export function opensslFailure(who: string, what: string): SslError {
+  const errors = drainErrors();
+  const last = errors[errors.length - 1];
+  const detail = errors.length ? ` (${errors.map((e) => e.reason).join('; ')})` : '';
+  return new SslError(`${who}: ${what}${detail}`, { status: 'ssl', code: last ? reasonCode(last.reason) : null });
+}
+
+/** Resolves a context-or-listener argument. */
+export function contextOf(who: string, v: unknown, opts: { listener?: boolean; side?: 'client' | 'server' } = {}): SslContext {
+  if (v instanceof SslContext) {
+    if (opts.side && v.side !== opts.side) throw typeError(who, 'context', `an SSL ${opts.side} context`, v);
+    return v;
+  }
+  if (opts.listener && v !== null && typeof v === 'object' && CONTEXT_SLOT in v) return (v as HasContext)[CONTEXT_SLOT];
+  throw typeError(who, 'context', opts.listener ? 'an SSL context or listener' : `an SSL ${opts.side ?? 'client or server'} context`, v);
+}
+
+function checkProtocolArg(who: string, protocol: unknown): SslProtocol {
+  if (!isProtocolSymbol(protocol)) {
+    if (typeof protocol === 'string') throw new RangeError(`${who}: unknown protocol ${describeValue(protocol)}; expected one of 'secure', 'auto', 'sslv2-or-v3', 'sslv2', 'sslv3', 'tls', 'tls11', 'tls12', 'tls13'`);
+    throw typeError(who, 'protocol', 'a protocol symbol string', protocol);
+  }
+  return protocol;
+}
+
+function checkOptions(who: string, options: unknown): ContextOptions {
+  if (options === undefined || options === null) return {};
+  if (typeof options !== 'object') throw typeError(who, 'options', 'an options object', options);
+  return options as ContextOptions;
+}
+
+/**
+ * Makes a client context for {@link sslConnect} or `portsToSslPorts`. Insecure unless `'secure'` is
+ * given or verification is turned on (see {@link sslSecureClientContext}).
+ *
+ * @example
+ * ```ts
+ * import { sslMakeClientContext, sslLoadVerifySource, sslSetVerify, sslSetVerifyHostname } from 'openssl-ports';
+ * const ctx = sslMakeClientContext('tls13', { privateKey: ['pem', 'client.key'], certificateChain: 'client.pem' });
+ * sslLoadVerifySource(ctx, 'ca.pem');
+ * sslSetVerify(ctx, true);
+ * sslSetVerifyHostname(ctx, true);
+ * ```
+ */
+export function sslMakeClientContext(protocol: SslProtocol = 'auto', options?: ContextOptions): SslContext {
+  const who = 'sslMakeClientContext';
+  const p = checkProtocolArg(who, protocol);
+  const opts = checkOptions(who, options);
+  if (p === 'secure' && (opts.privateKey || opts.certificateChain)) {
+    const ctx = new SslContext('client', 'secure', who);
+    applyCredentials(who, ctx, opts);
+    makeSecure(ctx);
+    return ctx;
+  }
+  if (p === 'secure') return sslSecureClientContext();
+  const ctx = new SslContext('client', p, who);
+  applyCredentials(who, ctx, opts);
+  return ctx;
+}
+
+/**
+ * Makes a server context for {@link sslListen} or `portsToSslPorts` in accept mode. For a server,
+ * `'secure'` is the same as `'auto'`.
+ *
+ * @example
+ * ```ts
+ * import { sslMakeServerContext, sslListen } from 'openssl-ports';
+ * const ctx = sslMakeServerContext('auto', { privateKey: ['pem', 'server.key'], certificateChain: 'server.pem' });
+ * const listener = await sslListen(8443, 5, true, null, ctx);
+ * ```
+ */
+export function sslMakeServerContext(protocol: SslProtocol = 'auto', options?: ContextOptions): SslContext {
+  const who = 'sslMakeServerContext';
+  const p = checkProtocolArg(who, protocol);
+  const opts = checkOptions(who, options);
+  const ctx = new SslContext('server', p === 'secure' ? 'auto' : p, who);
+  applyCredentials(who, ctx, opts);
+  return ctx;
+}
+
+/**
+ * Whether `v` is a client context.
+ *
+ * @example
+ * ```ts
+ * import { isSslClientContext, sslMakeClientContext } from 'openssl-ports';
+ * isSslClientContext(sslMakeClientContext()); // true
+ * ```
+ */
+export function isSslClientContext(v: unknown): v is SslContext {
+  return v instanceof SslContext && v.side === 'client';
+}
+
+/**
+ * Whether `v` is a server context.
+ *
+ * @example
+ * ```ts
+ * import { isSslServerContext, sslMakeServerContext } from 'openssl-ports';
+ * isSslServerContext(sslMakeServerContext()); // true
+ * ```
+ */
+export function isSslServerContext(v: unknown): v is SslContext {
+  return v instanceof SslContext && v.side === 'server';
+}
+
+/**
+ * Seals a context: every later change (loading keys, verification settings, ciphers …) is refused
+ * with an {@link SslError}.
+ *
+ * @example
+ * ```ts
+ * import { sslMakeClientContext, sslSealContext, sslSetCiphers } from 'openssl-ports';
+ * const ctx = sslMakeClientContext();
+ * sslSealContext(ctx);
+ * sslSetCiphers(ctx, 'DEFAULT'); // throws SslError: context is sealed
+ * ```
+ */
+export function sslSealContext(context: SslContext): void {
+  contextOf('sslSealContext', context).sealed = true;
+}
+
+/** Resolves a client protocol argument (symbol or context) to a client context. */
+export function clientContextFor(who: string, v: unknown): SslContext {
+  if (v instanceof SslContext) return contextOf(who, v, { side: 'client' });
+  const p = checkProtocolArg(who, v);
+  if (p === 'secure') return sslSecureClientContext();
+  return new SslContext('client', p, who);
+}
+
+/** Resolves a server protocol argument (symbol or context) to a server context. */
+export function serverContextFor(who: string, v: unknown): SslContext {
+  if (v instanceof SslContext) return contextOf(who, v, { side: 'server' });
+  const p = checkProtocolArg(who, v);
+  return new SslContext('server', p === 'secure' ? 'auto' : p, who);
+}

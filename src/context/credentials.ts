@@ -1,0 +1,296 @@
+/**
+ * Loading identities (certificate chains, private keys), trust (verify sources) and the CA names a
+ * server suggests, into contexts or listeners.
+ *
+ * @module
+ */
+import { readFileSync, existsSync, statSync } from 'node:fs';
+import { native, clearErrors } from '../ffi/native.js';
+import { created, freed } from '../ffi/objects.js';
+import { SslError } from '../errors.js';
+import { assertBytes, assertPath, typeError } from '../assert.js';
+import { contextOf, opensslFailure, type ContextOptions, type SslContext } from './context.js';
+import { sslDefaultVerifySources, type VerifySource } from './verify-sources.js';
+
+const EVP_PKEY_RSA = 6;
+const EVP_PKEY_RSA_PSS = 912;
+
+/**
+ * Loads a PEM certificate chain (leaf first) as the identity of a context or listener; replaces any
+ * earlier chain.
+ *
+ * @example
+ * ```ts
+ * import { sslMakeServerContext, sslLoadCertificateChain, sslLoadPrivateKey } from 'openssl-ports';
+ * const ctx = sslMakeServerContext();
+ * sslLoadCertificateChain(ctx, 'certs/test.pem');
+ * sslLoadPrivateKey(ctx, 'certs/test.pem');
+ * ```
+ */
+export function sslLoadCertificateChain(contextOrListener: SslContext | object, pathname: string): void {
+  const who = 'sslLoadCertificateChain';
+  const ctx = contextOf(who, contextOrListener, { listener: true });
+  assertPath(who, 'pathname', pathname);
+  ctx.assertMutable(who);
+  clearErrors();
+  if (native(who).ssl.SSL_CTX_use_certificate_chain_file(ctx.ptr, pathname) !== 1) {
+    throw opensslFailure(who, `cannot load certificate chain from ${pathname}`);
+  }
+}
+
+/**
+ * Loads the first private key from a file or from `['data', bytes]`. With `rsa` (the default) the
+ * first RSA key is used and other keys are skipped; with `asn1` the file is DER instead of PEM.
+ *
+ * @example
+ * ```ts
+ * import { readFileSync } from 'node:fs';
+ * import { sslMakeServerContext, sslLoadPrivateKey } from 'openssl-ports';
+ * const ctx = sslMakeServerContext();
+ * sslLoadPrivateKey(ctx, 'certs/server-ecdsa.key', false);
+ * sslLoadPrivateKey(ctx, ['data', readFileSync('certs/test.pem')]);
+ * ```
+ */
+export function sslLoadPrivateKey(
+  contextOrListener: SslContext | object,
+  pathOrData: string | ['data', Uint8Array],
+  rsa: unknown = true,
+  asn1: unknown = false,
+): void {
+  const who = 'sslLoadPrivateKey';
+  const ctx = contextOf(who, contextOrListener, { listener: true });
+  let bytes: Buffer;
+  let what: string;
+  if (typeof pathOrData === 'string') {
+    assertPath(who, 'pathOrData', pathOrData);
+    what = pathOrData;
+    bytes = readFileFor(who, pathOrData);
+  } else if (Array.isArray(pathOrData) && pathOrData.length === 2 && pathOrData[0] === 'data') {
+    assertBytes(who, "pathOrData's data", pathOrData[1]);
+    if (asn1) throw new RangeError(`${who}: asn1 parsing is only supported for a path, not for ['data', bytes]`);
+    what = 'data';
+    bytes = Buffer.from(pathOrData[1]);
+  } else {
+    throw typeError(who, 'pathOrData', "a path or ['data', bytes]", pathOrData);
+  }
+  ctx.assertMutable(who);
+  useKey(who, ctx, bytes, Boolean(rsa), Boolean(asn1), what);
+}
+
+function readFileFor(who: string, path: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? null;
+    throw new SslError(`${who}: cannot read ${path} (${code ?? (e as Error).message})`, { code, cause: e });
+  }
+}
+
+function useKey(who: string, ctx: SslContext, bytes: Buffer, rsa: boolean, asn1: boolean, what: string): void {
+  const { crypto, ssl } = native(who);
+  clearErrors();
+  const bio = created('BIO', crypto.BIO_new_mem_buf(bytes, bytes.length));
+  if (!bio) throw opensslFailure(who, 'out of memory');
+  let key = 0;
+  try {
+    for (;;) {
+      key = asn1 ? crypto.d2i_PrivateKey_bio(bio, 0) : crypto.PEM_read_bio_PrivateKey(bio, 0, 0, 0);
+      if (!key) break;
+      created('EVP_PKEY', key);
+      const id = crypto.EVP_PKEY_get_base_id(key);
+      if (!rsa || id === EVP_PKEY_RSA || id === EVP_PKEY_RSA_PSS || asn1) break;
+      crypto.EVP_PKEY_free(key); // not RSA: skip it, as the seed says
+      freed('EVP_PKEY');
+      key = 0;
+    }
+  } finally {
+    crypto.BIO_free(bio);
+    freed('BIO');
+  }
+  if (!key) throw opensslFailure(who, `no ${rsa && !asn1 ? 'RSA ' : ''}private key found in ${what}`);
+  try {
+    if (ssl.SSL_CTX_use_PrivateKey(ctx.ptr, key) !== 1) throw opensslFailure(who, `cannot use the private key from ${what}`);
+  } finally {
+    crypto.EVP_PKEY_free(key); // the context holds its own reference
+    freed('EVP_PKEY');
+  }
+  clearErrors();
+}
+
+/** @internal applies the `privateKey` and `certificateChain` options of the context constructors. */
+export function applyCredentials(who: string, ctx: SslContext, options: ContextOptions): void {
+  const { privateKey, certificateChain } = options;
+  if (certificateChain !== undefined && certificateChain !== null) {
+    assertPath(who, 'certificateChain', certificateChain);
+    clearErrors();
+    if (native(who).ssl.SSL_CTX_use_certificate_chain_file(ctx.ptr, certificateChain) !== 1) {
+      throw opensslFailure(who, `cannot load certificate chain from ${certificateChain}`);
+    }
+  }
+  if (privateKey === undefined || privateKey === null) return;
+  if (!Array.isArray(privateKey) || privateKey.length !== 2) {
+    throw typeError(who, 'privateKey', "['pem', path], ['pem-data', bytes] or ['der', path]", privateKey);
+  }
+  const [kind, value] = privateKey;
+  if (kind === 'pem' || kind === 'der') {
+    assertPath(who, 'privateKey path', value);
+    useKey(who, ctx, readFileFor(who, value), false, kind === 'der', value);
+  } else if (kind === 'pem-data') {
+    assertBytes(who, 'privateKey data', value);
+    useKey(who, ctx, Buffer.from(value), false, false, 'pem-data');
+  } else {
+    throw new RangeError(`${who}: privateKey kind must be 'pem', 'pem-data' or 'der', got ${JSON.stringify(kind)}`);
+  }
+}
+
+/** Options of {@link sslLoadVerifySource}. */
+export interface LoadVerifySourceOptions {
+  /** Ignore a source that cannot be loaded instead of throwing. */
+  try?: boolean;
+}
+
+function loadSource(who: string, ctx: SslContext, src: VerifySource): void {
+  const { ssl } = native(who);
+  clearErrors();
+  if (typeof src === 'string') {
+    assertPath(who, 'src', src);
+    if (ssl.SSL_CTX_load_verify_locations(ctx.ptr, src, null) !== 1) throw opensslFailure(who, `cannot load verify source ${src}`);
+    return;
+  }
+  if (!Array.isArray(src) || src.length !== 2) {
+    throw typeError(who, 'src', "a path, ['directory', dir], ['win32-store', name] or ['macosx-keychain', path | null]", src);
+  }
+  const [kind, value] = src;
+  if (kind === 'directory') {
+    assertPath(who, 'directory', value);
+    if (!existsSync(value) || !statSync(value).isDirectory()) {
+      throw new SslError(`${who}: verify source directory ${value} does not exist`, { code: 'ENOENT' });
+    }
+    if (ssl.SSL_CTX_load_verify_locations(ctx.ptr, null, value) !== 1) throw opensslFailure(who, `cannot use directory ${value}`);
+    return;
+  }
+  if (kind === 'win32-store') {
+    if (typeof value !== 'string') throw typeError(who, 'win32-store name', 'a string', value);
+    throw new SslError(`${who}: ['win32-store', ${JSON.stringify(value)}] is only supported on Windows`, { code: 'ERR_SSL_PLATFORM' });
+  }
+  if (kind === 'macosx-keychain') {
+    if (value !== null && typeof value !== 'string') throw typeError(who, 'macosx-keychain path', 'a path or null', value);
+    throw new SslError(`${who}: ['macosx-keychain', …] is only supported on macOS`, { code: 'ERR_SSL_PLATFORM' });
+  }
+  throw new RangeError(`${who}: unknown verify source kind ${JSON.stringify(kind)}`);
+}
+
+/**
+ * Adds trusted certificates to a context: a PEM file (loaded now), or `['directory', dir]` of hashed
+ * PEM files (searched lazily, see `openssl rehash`). With `{ try: true }` a failure is ignored.
+ *
+ * @example
+ * ```ts
+ * import { sslMakeClientContext, sslLoadVerifySource } from 'openssl-ports';
+ * const ctx = sslMakeClientContext();
+ * sslLoadVerifySource(ctx, 'certs/root-ca.pem');
+ * sslLoadVerifySource(ctx, ['directory', '/etc/ssl/certs'], { try: true });
+ * ```
+ */
+export function sslLoadVerifySource(context: SslContext, src: VerifySource, options: LoadVerifySourceOptions = {}): void {
+  const who = 'sslLoadVerifySource';
+  const ctx = contextOf(who, context);
+  ctx.assertMutable(who);
+  try {
+    loadSource(who, ctx, src);
+  } catch (e) {
+    clearErrors();
+    if (options?.try && !(e instanceof TypeError) && !(e instanceof RangeError)) return;
+    throw e;
+  }
+}
+
+/**
+ * Loads every source of {@link sslDefaultVerifySources} into a context, ignoring those that fail.
+ *
+ * @example
+ * ```ts
+ * import { sslMakeClientContext, sslLoadDefaultVerifySources, sslSetVerify } from 'openssl-ports';
+ * const ctx = sslMakeClientContext();
+ * sslLoadDefaultVerifySources(ctx);
+ * sslSetVerify(ctx, true);
+ * ```
+ */
+export function sslLoadDefaultVerifySources(context: SslContext): void {
+  const who = 'sslLoadDefaultVerifySources';
+  const ctx = contextOf(who, context);
+  ctx.assertMutable(who);
+  for (const src of sslDefaultVerifySources()) {
+    try {
+      loadSource(who, ctx, src);
+    } catch {
+      clearErrors();
+    }
+  }
+}
+
+/**
+ * Loads trusted root certificates from a PEM file (deprecated in Racket; the Chicken egg's form also
+ * takes a hashed directory: `sslLoadVerifyRootCertificates(ctx, null, dir)`).
+ *
+ * @example
+ * ```ts
+ * import { sslMakeClientContext, sslLoadVerifyRootCertificates } from 'openssl-ports';
+ * const ctx = sslMakeClientContext();
+ * sslLoadVerifyRootCertificates(ctx, 'certs/root-ca.pem');
+ * sslLoadVerifyRootCertificates(ctx, null, 'certs/ca-dir');
+ * ```
+ */
+export function sslLoadVerifyRootCertificates(contextOrListener: SslContext | object, pathname: string | null, dirname: string | null = null): void {
+  const who = 'sslLoadVerifyRootCertificates';
+  const ctx = contextOf(who, contextOrListener, { listener: true });
+  if (pathname === null && dirname === null) throw new TypeError(`${who}: give a pathname, a dirname or both`);
+  if (pathname !== null) assertPath(who, 'pathname', pathname);
+  if (dirname !== null) assertPath(who, 'dirname', dirname);
+  ctx.assertMutable(who);
+  if (pathname !== null) loadSource(who, ctx, pathname);
+  if (dirname !== null) loadSource(who, ctx, ['directory', dirname]);
+}
+
+/**
+ * Sets the CA names a server sends in its CertificateRequest, as a hint to clients of which
+ * certificates it accepts. This does not make them trusted.
+ *
+ * @example
+ * ```ts
+ * import { sslMakeServerContext, sslLoadSuggestedCertificateAuthorities } from 'openssl-ports';
+ * const ctx = sslMakeServerContext();
+ * sslLoadSuggestedCertificateAuthorities(ctx, 'certs/root-ca.pem');
+ * ```
+ */
+export function sslLoadSuggestedCertificateAuthorities(contextOrListener: SslContext | object, pathname: string): void {
+  const who = 'sslLoadSuggestedCertificateAuthorities';
+  const ctx = contextOf(who, contextOrListener, { listener: true });
+  assertPath(who, 'pathname', pathname);
+  ctx.assertMutable(who);
+  const { ssl } = native(who);
+  clearErrors();
+  const names = ssl.SSL_load_client_CA_file(pathname);
+  if (!names) throw opensslFailure(who, `cannot load certificate names from ${pathname}`);
+  ssl.SSL_CTX_set_client_CA_list(ctx.ptr, names); // the context takes ownership
+  clearErrors();
+}
+
+/**
+ * Sets the cipher suites (TLS 1.2 and below) a context may use, in `openssl ciphers` syntax.
+ *
+ * @example
+ * ```ts
+ * import { sslMakeClientContext, sslSetCiphers } from 'openssl-ports';
+ * const ctx = sslMakeClientContext('tls12');
+ * sslSetCiphers(ctx, 'ECDHE+AESGCM');
+ * ```
+ */
+export function sslSetCiphers(context: SslContext, cipherSpec: string): void {
+  const who = 'sslSetCiphers';
+  const ctx = contextOf(who, context);
+  if (typeof cipherSpec !== 'string') throw typeError(who, 'cipherSpec', 'a string', cipherSpec);
+  ctx.assertMutable(who);
+  clearErrors();
+  if (native(who).ssl.SSL_CTX_set_cipher_list(ctx.ptr, cipherSpec) !== 1) throw opensslFailure(who, `no cipher matches ${JSON.stringify(cipherSpec)}`);
+}

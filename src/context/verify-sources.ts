@@ -1,0 +1,82 @@
+/**
+ * The default verification sources (`ssl-default-verify-sources`): on Linux `SSL_CERT_FILE` and
+ * `SSL_CERT_DIR` when set, otherwise the locations the OpenSSL in use was built with.
+ *
+ * @module
+ */
+import { existsSync } from 'node:fs';
+import { native, available } from '../ffi/native.js';
+import { typeError } from '../assert.js';
+
+/** A verification source. */
+export type VerifySource = string | ['directory', string] | ['win32-store', string] | ['macosx-keychain', string | null];
+
+/** Well-known system bundles, added when the OpenSSL in use points nowhere (Node's embedded copy). */
+const DISTRO_BUNDLES = ['/etc/ssl/certs/ca-certificates.crt', '/etc/pki/tls/certs/ca-bundle.crt', '/etc/ssl/cert.pem'];
+
+function platformDefaults(): VerifySource[] {
+  if (process.platform === 'win32') return [['win32-store', 'ROOT']];
+  if (process.platform === 'darwin') return [['macosx-keychain', null]];
+  const out: VerifySource[] = [];
+  const envFile = process.env.SSL_CERT_FILE;
+  const envDir = process.env.SSL_CERT_DIR;
+  if (envFile !== undefined || envDir !== undefined) {
+    if (envFile) out.push(envFile);
+    for (const d of (envDir ?? '').split(':')) if (d) out.push(['directory', d]);
+    return out;
+  }
+  if (available) {
+    const { crypto } = native('sslDefaultVerifySources');
+    out.push(crypto.X509_get_default_cert_file());
+    out.push(['directory', crypto.X509_get_default_cert_dir()]);
+  }
+  const anyExists = out.some((s) => existsSync(typeof s === 'string' ? s : (s[1] ?? '')));
+  if (!anyExists) for (const f of DISTRO_BUNDLES) if (existsSync(f)) out.push(f);
+  return out;
+}
+
+let current: VerifySource[] | null = null;
+let generation = 0;
+
+function validate(list: unknown): VerifySource[] {
+  const who = 'sslDefaultVerifySources';
+  if (!Array.isArray(list)) throw typeError(who, 'srcs', 'an array of verify sources', list);
+  return list.map((s, i) => {
+    if (typeof s === 'string') return s;
+    if (Array.isArray(s) && s.length === 2 && ['directory', 'win32-store', 'macosx-keychain'].includes(s[0])) {
+      if (s[0] === 'macosx-keychain' ? s[1] !== null && typeof s[1] !== 'string' : typeof s[1] !== 'string') {
+        throw typeError(who, `srcs[${i}]`, 'a verify source', s);
+      }
+      return [s[0], s[1]] as VerifySource;
+    }
+    throw typeError(who, `srcs[${i}]`, "a path, ['directory', dir], ['win32-store', name] or ['macosx-keychain', path | null]", s);
+  });
+}
+
+/**
+ * Reads (no argument) or sets (one argument) the default verification sources used by
+ * `sslLoadDefaultVerifySources` and `sslSecureClientContext`.
+ *
+ * @example
+ * ```ts
+ * import { sslDefaultVerifySources } from 'openssl-ports';
+ * sslDefaultVerifySources(); // ['/usr/lib/ssl/cert.pem', ['directory', '/usr/lib/ssl/certs']]
+ * sslDefaultVerifySources(['certs/root-ca.pem']);
+ * ```
+ */
+export function sslDefaultVerifySources(): VerifySource[];
+export function sslDefaultVerifySources(srcs: VerifySource[]): void;
+export function sslDefaultVerifySources(srcs?: VerifySource[]): VerifySource[] | void {
+  if (arguments.length === 0) {
+    current ??= platformDefaults();
+    return current.map((s) => (typeof s === 'string' ? s : ([...s] as VerifySource)));
+  }
+  current = validate(srcs);
+  generation++;
+}
+
+/** @internal a key that changes whenever the default sources change. */
+export function verifySourcesKey(): string {
+  current ??= platformDefaults();
+  return `${generation}:${JSON.stringify(current)}`;
+}

@@ -1,0 +1,851 @@
+/**
+ * The connection engine: one OpenSSL `SSL` over two memory BIOs, pumped to a transport (a socket, or
+ * any Readable/Writable pair). Ciphertext from the transport goes into the read BIO; whatever OpenSSL
+ * writes to the write BIO goes to the transport. The decrypted side is a pair of ports.
+ *
+ * Ownership: the connection owns its `SSL` (and through it both BIOs) from construction until
+ * {@link Connection.release}, which runs once, never inside an OpenSSL callback.
+ *
+ * @module
+ */
+import { isIP } from 'node:net';
+import type { Socket } from 'node:net';
+import type { Readable, Writable } from 'node:stream';
+import { native, drainErrors, clearErrors, readPointer, type Native } from '../ffi/native.js';
+import { created, freed } from '../ffi/objects.js';
+import { attachHooks, detachHooks, trampolines, TLSEXT_ERR, type SslHooks } from '../ffi/callbacks.js';
+import type { Ptr } from '../ffi/bindings.js';
+import { SslError, reasonCode, statusFromSslError } from '../errors.js';
+import { SslContext } from '../context/context.js';
+import { SslInputPort, SslOutputPort, type PortOwner } from '../ports/ports.js';
+
+const SSL_ERROR_NONE = 0;
+const SSL_ERROR_SSL = 1;
+const SSL_ERROR_WANT_READ = 2;
+const SSL_ERROR_SYSCALL = 5;
+const SSL_ERROR_ZERO_RETURN = 6;
+const SSL_VERIFY_NONE = 0;
+const SSL_VERIFY_PEER = 1;
+const SSL_VERIFY_FAIL_IF_NO_PEER_CERT = 2;
+const SSL_VERIFY_POST_HANDSHAKE = 8;
+const SSL_CTRL_SET_TLSEXT_HOSTNAME = 55;
+const BIO_C_SET_BUF_MEM_EOF_RETURN = 130;
+const X509_V_OK = 0;
+const X509_V_ERR_HOSTNAME_MISMATCH = 62;
+const X509_V_ERR_IP_ADDRESS_MISMATCH = 64;
+const X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS = 0x4;
+/** Largest slice handed to OpenSSL at once (one TLS record of plaintext; keeps memory BIOs small). */
+const SLICE = 16 * 1024;
+
+/** Everything a connection is made from. */
+export interface ConnectionOptions {
+  /** The procedure name errors start with. */
+  who: string;
+  mode: 'connect' | 'accept';
+  context: SslContext;
+  /** Client: the name sent as SNI (unless an IP literal) and verified when hostname checks are on. */
+  hostname: string | null;
+  /** Client: the name to verify instead of `hostname` (Gerbil's `host`). */
+  verifyName?: string | null;
+  /** Client: ALPN protocols in preference order. */
+  alpn?: readonly Uint8Array[];
+  /** Client: "host:port" under which sessions are cached for resumption, or null. */
+  sessionKey?: string | null;
+  reuseSession?: boolean;
+  input: Readable;
+  output: Writable;
+  /** The socket when the connection owns one (sslConnect, sslAccept). */
+  socket?: Socket | null;
+  /** Close the transport when both ports are closed. */
+  closeTransport: boolean;
+  shutdownOnClose: boolean;
+  /** Abort the handshake after this many ms (0 = never). */
+  handshakeTimeout?: number;
+  signal?: AbortSignal | null;
+  /** Ciphertext that arrived before the connection was made (STARTTLS). */
+  initialData?: Buffer | null;
+}
+
+type State = 'handshaking' | 'open' | 'closed';
+
+/** The live connections, for leak tests and the listener's bookkeeping. */
+let liveConnections = 0;
+export function liveConnectionCount(): number {
+  return liveConnections;
+}
+
+/** One TLS connection. */
+export class Connection implements PortOwner, SslHooks {
+  readonly who: string;
+  readonly mode: 'connect' | 'accept';
+  /** The context the connection was made from. */
+  readonly originalContext: SslContext;
+  /** The context in use (differs after an SNI switch). */
+  context: SslContext;
+  readonly hostname: string | null;
+  readonly verifyName: string | null;
+  readonly socket: Socket | null;
+  readonly inputPort: SslInputPort;
+  readonly outputPort: SslOutputPort;
+  /** Verification policy for this connection (starts as the context's, changed by sslSetVerify on a port). */
+  verify: 'off' | 'try' | 'require';
+  checkHostname: boolean;
+
+  private readonly n: Native;
+  private ssl: Ptr;
+  private readonly rbio: Ptr;
+  private readonly wbio: Ptr;
+  private state: State = 'handshaking';
+  private readonly transportIn: Readable;
+  private readonly transportOut: Writable;
+  private readonly closeTransport: boolean;
+  private readonly shutdownOnClose: boolean;
+  private readonly sessionKey: string | null;
+  private readonly reuseSession: boolean;
+  private transportEnded = false;
+  private transportBlocked = false;
+  private wantRead = false;
+  private inputEnded = false;
+  private inputClosed = false;
+  private outputClosed = false;
+  private busy = 0;
+  private again = false;
+  private releasePending = false;
+  private pendingWrite: { chunk: Buffer; offset: number; cb: (err?: Error | null) => void } | null = null;
+  private writeWantsRead = false;
+  private readBuffer: Buffer | null = null;
+  private handshake: { resolve: () => void; reject: (e: Error) => void } | null = null;
+  private handshakePromise: Promise<void>;
+  private timer: NodeJS.Timeout | null = null;
+  private error: SslError | null = null;
+  /** Waiters for renegotiation / post-handshake verification. */
+  private verifyWaiter: { check: () => boolean; resolve: () => void; reject: (e: Error) => void } | null = null;
+  private readonly onData = (chunk: Buffer | string): void => this.onTransportData(chunk);
+  private readonly onEnd = (): void => this.onTransportEnd();
+  private readonly onError = (err: Error): void => this.onTransportError(err);
+  private readonly onDrain = (): void => this.onTransportDrain();
+  private readonly onClose = (): void => this.onTransportClose();
+  private readonly onAbort = (): void => this.fail(new SslError(`${this.who}: aborted`, { code: 'ABORT_ERR', cause: this.signal?.reason }));
+  private readonly signal: AbortSignal | null;
+
+  constructor(o: ConnectionOptions) {
+    this.n = native(o.who);
+    const { ssl, crypto } = this.n;
+    this.who = o.who;
+    this.mode = o.mode;
+    this.originalContext = o.context;
+    this.context = o.context;
+    this.hostname = o.hostname;
+    this.verifyName = o.verifyName ?? o.hostname;
+    this.socket = o.socket ?? null;
+    this.transportIn = o.input;
+    this.transportOut = o.output;
+    this.closeTransport = o.closeTransport;
+    this.shutdownOnClose = o.shutdownOnClose;
+    this.sessionKey = o.sessionKey ?? null;
+    this.reuseSession = o.reuseSession ?? true;
+    this.signal = o.signal ?? null;
+    this.verify = o.context.verify;
+    this.checkHostname = o.context.verifyHostname && o.mode === 'connect';
+    this.handshakePromise = new Promise<void>((resolve, reject) => {
+      this.handshake = { resolve, reject };
+    });
+    this.handshakePromise.catch(() => {});
+
+    clearErrors();
+    const s = ssl.SSL_new(o.context.ptr);
+    if (!s) throw new SslError(`${o.who}: cannot create connection (${drainErrors().map((e) => e.reason).join('; ')})`, { status: 'ssl' });
+    created('SSL', s);
+    const rbio = crypto.BIO_new(crypto.BIO_s_mem());
+    const wbio = crypto.BIO_new(crypto.BIO_s_mem());
+    if (!rbio || !wbio) {
+      if (rbio) crypto.BIO_free(rbio);
+      if (wbio) crypto.BIO_free(wbio);
+      ssl.SSL_free(s);
+      freed('SSL');
+      throw new SslError(`${o.who}: out of memory`, { status: 'ssl' });
+    }
+    created('BIO', rbio);
+    created('BIO', wbio);
+    // An empty read BIO means "no data yet" (retry), not EOF, until the transport really ends.
+    crypto.BIO_ctrl(rbio, BIO_C_SET_BUF_MEM_EOF_RETURN, -1, 0);
+    ssl.SSL_set_bio(s, rbio, wbio); // the SSL now owns both BIOs
+    this.ssl = s;
+    this.rbio = rbio;
+    this.wbio = wbio;
+    liveConnections++;
+    attachHooks(s, this);
+
+    this.inputPort = new SslInputPort(this);
+    this.outputPort = new SslOutputPort(this);
+
+    try {
+      this.configure(o);
+    } catch (e) {
+      this.release();
+      throw e;
+    }
+  }
+
+  private configure(o: ConnectionOptions): void {
+    const { ssl } = this.n;
+    const s = this.ssl;
+    if (o.mode === 'connect') {
+      ssl.SSL_set_connect_state(s);
+      ssl.SSL_set_post_handshake_auth(s, 1);
+      if (o.hostname && !isIP(o.hostname)) {
+        if (ssl.SSL_ctrl(s, SSL_CTRL_SET_TLSEXT_HOSTNAME, 0, Buffer.from(`${o.hostname}\0`)) !== 1) {
+          throw this.opensslError(`invalid server name ${JSON.stringify(o.hostname)}`, SSL_ERROR_SSL);
+        }
+      }
+      if (o.alpn && o.alpn.length > 0) {
+        const wire = alpnWire(o.who, o.alpn);
+        if (ssl.SSL_set_alpn_protos(s, wire, wire.length) !== 0) throw this.opensslError('cannot set ALPN protocols', SSL_ERROR_SSL);
+      }
+      if (this.sessionKey && this.reuseSession) {
+        const session = o.context.sessions.get(this.sessionKey);
+        if (session) ssl.SSL_set_session(s, session);
+      }
+    } else {
+      ssl.SSL_set_accept_state(s);
+    }
+    if (this.checkHostname) {
+      const name = this.verifyName;
+      if (!name) throw new SslError(`${o.who}: hostname verification is enabled but no hostname was given`, { code: 'ERR_SSL_NO_HOSTNAME' });
+      const param = ssl.SSL_get0_param(s);
+      const ok = isIP(name)
+        ? this.n.crypto.X509_VERIFY_PARAM_set1_ip_asc(param, name)
+        : (this.n.crypto.X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS),
+          this.n.crypto.X509_VERIFY_PARAM_set1_host(param, name, Buffer.byteLength(name)));
+      if (ok !== 1) throw this.opensslError(`invalid hostname ${JSON.stringify(name)}`, SSL_ERROR_SSL);
+    }
+    this.applyVerifyMode(false);
+
+    this.transportIn.on('data', this.onData);
+    this.transportIn.on('end', this.onEnd);
+    this.transportIn.on('error', this.onError);
+    this.transportIn.on('close', this.onClose);
+    if (this.transportOut !== (this.transportIn as unknown)) {
+      this.transportOut.on('error', this.onError);
+      this.transportOut.on('close', this.onClose);
+    }
+    this.transportOut.on('drain', this.onDrain);
+    if (o.handshakeTimeout && o.handshakeTimeout > 0) {
+      this.timer = setTimeout(() => {
+        this.fail(new SslError(`${this.who}: ${this.failedWord()} (handshake timed out after ${o.handshakeTimeout} ms)`, { code: 'ETIMEDOUT' }));
+      }, o.handshakeTimeout);
+      this.timer.unref?.();
+    }
+    if (this.signal) {
+      if (this.signal.aborted) queueMicrotask(this.onAbort);
+      else this.signal.addEventListener('abort', this.onAbort, { once: true });
+    }
+    if (o.initialData && o.initialData.length) this.feed(o.initialData);
+  }
+
+  /** Sets OpenSSL's verify mode for the current policy (`postHandshake` adds the TLS 1.3 PHA flag). */
+  applyVerifyMode(postHandshake: boolean): void {
+    let mode = SSL_VERIFY_NONE;
+    if (this.mode === 'connect') {
+      if (this.verify !== 'off' || this.checkHostname) mode = SSL_VERIFY_PEER;
+    } else if (this.verify === 'try') mode = SSL_VERIFY_PEER;
+    else if (this.verify === 'require') mode = SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT;
+    if (postHandshake && mode !== SSL_VERIFY_NONE) mode |= SSL_VERIFY_POST_HANDSHAKE;
+    this.n.ssl.SSL_set_verify(this.ssl, mode, trampolines?.verify ?? null);
+  }
+
+  /** Resolves when the handshake is complete; rejects with the handshake's SslError. */
+  start(): Promise<void> {
+    if (this.mode === 'connect') this.drive();
+    else if (this.state === 'handshaking') this.drive();
+    return this.handshakePromise;
+  }
+
+  /** The `SSL *` while the connection is alive; throws once it is closed. */
+  sslPtr(who: string): Ptr {
+    if (!this.ssl) throw new SslError(`${who}: the connection is closed`, { code: 'ERR_SSL_CLOSED' });
+    return this.ssl;
+  }
+
+  /** Whether the connection is not closed. */
+  get isAlive(): boolean {
+    return this.state !== 'closed';
+  }
+
+  /** Whether the handshake finished and the connection is not closed. */
+  get isOpen(): boolean {
+    return this.state === 'open';
+  }
+
+  // ---- transport events ----
+
+  private onTransportData(chunk: Buffer | string): void {
+    if (this.state === 'closed') return;
+    if (typeof chunk === 'string') {
+      this.fail(new SslError(`${this.who}: the wrapped input stream delivers strings; it must deliver bytes`, { code: 'ERR_INVALID_ARG_TYPE' }));
+      return;
+    }
+    this.feed(chunk);
+    this.drive();
+    if (this.state === 'open' && !this.wantRead && !this.writeWantsRead && !this.verifyWaiter) this.transportIn.pause();
+  }
+
+  private feed(chunk: Buffer): void {
+    const { crypto } = this.n;
+    for (let off = 0; off < chunk.length; off += SLICE) {
+      const part = off === 0 && chunk.length <= SLICE ? chunk : chunk.subarray(off, Math.min(off + SLICE, chunk.length));
+      crypto.BIO_write(this.rbio, part, part.length);
+    }
+  }
+
+  private onTransportEnd(): void {
+    if (this.state === 'closed') return;
+    this.transportEnded = true;
+    this.n.crypto.BIO_ctrl(this.rbio, BIO_C_SET_BUF_MEM_EOF_RETURN, 0, 0);
+    this.drive();
+  }
+
+  private onTransportError(err: Error): void {
+    const code = (err as NodeJS.ErrnoException).code ?? null;
+    this.fail(new SslError(`${this.who}: ${this.state === 'handshaking' ? this.failedWord() + ' ' : ''}(${err.message})`, { status: 'syscall', code, cause: err }));
+  }
+
+  private onTransportClose(): void {
+    if (this.state === 'closed') return;
+    if (this.state === 'handshaking') {
+      this.fail(new SslError(`${this.who}: ${this.failedWord()} (connection closed by peer during handshake)`, { status: 'syscall', code: 'ECONNRESET' }));
+      return;
+    }
+    if (!this.transportEnded) this.onTransportEnd();
+  }
+
+  private onTransportDrain(): void {
+    if (!this.transportBlocked) return;
+    this.transportBlocked = false;
+    this.drive();
+  }
+
+  // ---- the pump ----
+
+  /** Runs OpenSSL as far as it can go with what it has; re-entrant calls are folded into one loop. */
+  private drive(): void {
+    if (this.state === 'closed') return;
+    if (this.busy) {
+      this.again = true;
+      return;
+    }
+    this.busy++;
+    try {
+      do {
+        this.again = false;
+        if (this.state === 'handshaking') this.stepHandshake();
+        if (this.isOpen) {
+          this.readLoop();
+          if (this.isOpen) this.pumpWrite();
+          if (this.verifyWaiter && this.isOpen) this.stepVerify();
+        }
+      } while (this.again && this.isAlive);
+    } finally {
+      this.busy--;
+    }
+    if (this.releasePending) this.release();
+  }
+
+  private stepHandshake(): void {
+    const { ssl } = this.n;
+    const r = ssl.SSL_do_handshake(this.ssl);
+    const e = r === 1 ? SSL_ERROR_NONE : ssl.SSL_get_error(this.ssl, r);
+    const flushed = this.flushOut();
+    if (r === 1) {
+      if (this.timer) clearTimeout(this.timer);
+      this.timer = null;
+      this.signal?.removeEventListener('abort', this.onAbort);
+      this.state = 'open';
+      clearErrors();
+      const h = this.handshake;
+      this.handshake = null;
+      h?.resolve();
+      return;
+    }
+    if (e === SSL_ERROR_WANT_READ) {
+      if (this.transportEnded) {
+        this.fail(new SslError(`${this.who}: ${this.failedWord()} (connection closed by peer during handshake)`, { status: 'syscall', code: 'ECONNRESET' }));
+      }
+      return;
+    }
+    void flushed;
+    this.fail(this.handshakeError(e));
+  }
+
+  private readLoop(): void {
+    const { ssl } = this.n;
+    while (!this.inputEnded && (this.wantRead || this.inputClosed || this.writeWantsRead)) {
+      const buf = (this.readBuffer ??= Buffer.allocUnsafe(SLICE));
+      const r = ssl.SSL_read(this.ssl, buf, SLICE);
+      if (r > 0) {
+        if (this.inputClosed) continue; // nobody reads: discard
+        let chunk: Buffer;
+        if (r >= 4096) {
+          chunk = buf.subarray(0, r);
+          this.readBuffer = null;
+        } else chunk = Buffer.from(buf.subarray(0, r));
+        this.wantRead = this.inputPort.push(chunk);
+        continue;
+      }
+      const e = ssl.SSL_get_error(this.ssl, r);
+      if (e === SSL_ERROR_WANT_READ) {
+        if (this.transportEnded) this.endInput();
+        break;
+      }
+      if (e === SSL_ERROR_ZERO_RETURN) {
+        this.endInput();
+        break;
+      }
+      const errors = drainErrors();
+      if (this.transportEnded && (e === SSL_ERROR_SYSCALL || errors.some((x) => /unexpected eof/i.test(x.reason)))) {
+        this.endInput(); // the peer closed without close_notify: end of stream
+        break;
+      }
+      this.fail(this.ioError(e, errors, 'read failed'));
+      return;
+    }
+    this.flushOut();
+  }
+
+  private endInput(): void {
+    if (this.inputEnded) return;
+    this.inputEnded = true;
+    this.writeWantsRead = false;
+    if (!this.inputClosed) this.inputPort.push(null);
+  }
+
+  private pumpWrite(): void {
+    const w = this.pendingWrite;
+    if (!w || this.transportBlocked) return;
+    const { ssl } = this.n;
+    while (w.offset < w.chunk.length) {
+      const len = Math.min(SLICE, w.chunk.length - w.offset);
+      const slice = w.offset === 0 && len === w.chunk.length ? w.chunk : w.chunk.subarray(w.offset, w.offset + len);
+      const r = ssl.SSL_write(this.ssl, slice, len);
+      if (r > 0) {
+        w.offset += r;
+        this.writeWantsRead = false;
+        this.flushOut();
+        if (this.transportBlocked) return;
+        continue;
+      }
+      const e = ssl.SSL_get_error(this.ssl, r);
+      this.flushOut();
+      if (e === SSL_ERROR_WANT_READ) {
+        this.writeWantsRead = true; // renegotiation in progress: needs the peer's answer
+        this.transportIn.resume();
+        return;
+      }
+      this.pendingWrite = null;
+      const err = this.ioError(e, drainErrors(), 'write failed');
+      w.cb(err);
+      this.fail(err);
+      return;
+    }
+    this.pendingWrite = null;
+    w.cb();
+  }
+
+  /** Moves everything OpenSSL wrote to the write BIO onto the transport. Returns bytes moved. */
+  private flushOut(): number {
+    const { crypto } = this.n;
+    let total = 0;
+    for (;;) {
+      const pending = crypto.BIO_ctrl_pending(this.wbio);
+      if (pending <= 0) break;
+      const buf = Buffer.allocUnsafe(pending);
+      const r = crypto.BIO_read(this.wbio, buf, pending);
+      if (r <= 0) break;
+      total += r;
+      if (this.transportOut.destroyed || this.transportOut.writableEnded) continue;
+      if (!this.transportOut.write(r === pending ? buf : buf.subarray(0, r))) this.transportBlocked = true;
+    }
+    return total;
+  }
+
+  // ---- port callbacks ----
+
+  onInputRead(): void {
+    this.wantRead = true;
+    if (this.state === 'open' && !this.transportEnded) this.transportIn.resume();
+    this.drive();
+  }
+
+  onOutputWrite(chunk: Buffer, cb: (err?: Error | null) => void): void {
+    if (this.error) return cb(this.error);
+    if (this.state === 'closed') return cb(new SslError(`${this.who}: write failed (the connection is closed)`, { code: 'ERR_SSL_CLOSED' }));
+    if (chunk.length === 0) return cb();
+    this.pendingWrite = { chunk, offset: 0, cb };
+    this.drive();
+  }
+
+  onOutputFinal(cb: (err?: Error | null) => void): void {
+    if (this.state !== 'open' || !this.shutdownOnClose || this.outputPort.abandoned) return cb();
+    const { ssl } = this.n;
+    ssl.SSL_shutdown(this.ssl);
+    clearErrors();
+    this.flushOut();
+    if (!this.transportBlocked) return cb();
+    this.transportOut.once('drain', () => cb());
+  }
+
+  onPortClosed(which: 'input' | 'output'): void {
+    if (which === 'input') {
+      if (this.inputClosed) return;
+      this.inputClosed = true;
+    } else {
+      if (this.outputClosed) return;
+      this.outputClosed = true;
+    }
+    if (this.inputClosed && this.outputClosed) this.closeAll();
+    else if (which === 'input' && this.state === 'open') this.drive();
+  }
+
+  // ---- SslHooks (called by OpenSSL inside SSL_* calls) ----
+
+  onVerify(preverifyOk: boolean, storeCtx: Ptr): boolean {
+    if (preverifyOk) return true;
+    const err = this.n.crypto.X509_STORE_CTX_get_error(storeCtx);
+    if (err === X509_V_ERR_HOSTNAME_MISMATCH || err === X509_V_ERR_IP_ADDRESS_MISMATCH) return !this.checkHostname;
+    return this.verify !== 'require';
+  }
+
+  onAlpnSelect(out: unknown, outLen: unknown, client: unknown, clientLen: number): number {
+    const alpn = this.context.serverAlpn ?? this.originalContext.serverAlpn;
+    if (!alpn) return TLSEXT_ERR.NOACK;
+    const r = this.n.ssl.SSL_select_next_proto(out, outLen, alpn.wire, alpn.wire.length, client, clientLen);
+    if (r === 1) return TLSEXT_ERR.OK;
+    return alpn.allowNoMatch ? TLSEXT_ERR.NOACK : TLSEXT_ERR.ALERT_FATAL;
+  }
+
+  onKeylog(line: string): void {
+    const logger = this.context.keylogger ?? this.originalContext.keylogger;
+    if (logger) logger(Buffer.from(line, 'latin1'));
+  }
+
+  onServername(): number {
+    const cb = this.originalContext.sniCallback;
+    const name = this.n.ssl.SSL_get_servername(this.ssl, 0);
+    if (!cb || name === null) return TLSEXT_ERR.NOACK;
+    const next = cb(name);
+    if (next instanceof SslContext && next.side === 'server' && next !== this.context) {
+      this.n.ssl.SSL_set_SSL_CTX(this.ssl, next.ptr);
+      this.context = next;
+    }
+    return TLSEXT_ERR.OK;
+  }
+
+  onNewSession(session: Ptr): boolean {
+    if (!this.sessionKey || !this.reuseSession) return false;
+    const sessions = this.originalContext.sessions;
+    const old = sessions.get(this.sessionKey);
+    if (old) {
+      this.n.ssl.SSL_SESSION_free(old);
+      freed('SSL_SESSION');
+    }
+    sessions.set(this.sessionKey, created('SSL_SESSION', session));
+    return true;
+  }
+
+  // ---- live verification (sslSetVerify / sslTryVerify on a port) ----
+
+  /** Runs a renegotiation (TLS 1.2) or post-handshake authentication (TLS 1.3) and waits for it. */
+  reverify(who: string, mode: 'try' | 'require'): Promise<void> {
+    const { ssl } = this.n;
+    const s = this.sslPtr(who);
+    if (this.state !== 'open') return Promise.reject(new SslError(`${who}: failed (the connection is not open)`, { code: 'ERR_SSL_CLOSED' }));
+    this.verify = mode;
+    const tls13 = ssl.SSL_version(s) === 0x0304;
+    if (tls13 && this.mode === 'accept') {
+      this.phaDone = false;
+      ssl.SSL_set_msg_callback(s, trampolines?.message ?? null);
+    }
+    if (this.mode === 'connect') {
+      // A client checks the server's certificate only in a handshake; renegotiate to re-check (TLS 1.2).
+      this.applyVerifyMode(false);
+      if (tls13) return Promise.resolve(this.checkPeerNow(who));
+    } else {
+      this.applyVerifyMode(tls13);
+    }
+    clearErrors();
+    const r = tls13 ? ssl.SSL_verify_client_post_handshake(s) : ssl.SSL_renegotiate(s);
+    if (r !== 1) {
+      const errors = drainErrors();
+      return Promise.reject(new SslError(`${who}: failed (${errors.map((e) => e.reason).join('; ') || 'cannot start renegotiation'})`, { status: 'ssl', code: errors.length ? reasonCode(errors[errors.length - 1]!.reason) : null }));
+    }
+    return new Promise<void>((resolve, reject) => {
+      let started = false;
+      this.verifyWaiter = {
+        check: () => {
+          if (!started) {
+            // Kick the exchange: TLS 1.2 needs a handshake call, TLS 1.3 sends the request on the next write/read.
+            started = true;
+            const h = ssl.SSL_do_handshake(s);
+            if (h !== 1) {
+              const e = ssl.SSL_get_error(s, h);
+              if (e !== SSL_ERROR_WANT_READ) throw this.ioError(e, drainErrors(), 'failed');
+            }
+            this.flushOut();
+            return false;
+          }
+          if (tls13) return this.phaComplete();
+          return ssl.SSL_renegotiate_pending(s) === 0;
+        },
+        resolve: () => {
+          this.verifyWaiter = null;
+          if (this.ssl) ssl.SSL_set_msg_callback(this.ssl, null);
+          if (mode === 'require' && !this.peerVerified()) {
+            reject(new SslError(`${who}: failed (${this.verifyResultText()})`, { status: 'ssl', code: 'CERTIFICATE_VERIFY_FAILED' }));
+          } else resolve();
+        },
+        reject: (e) => {
+          this.verifyWaiter = null;
+          if (this.ssl) ssl.SSL_set_msg_callback(this.ssl, null);
+          reject(e);
+        },
+      };
+      this.transportIn.resume();
+      this.drive();
+    });
+  }
+
+  private phaDone = false;
+  private phaComplete(): boolean {
+    return this.phaDone;
+  }
+
+  onMessage(written: boolean, contentType: number, firstByte: number): void {
+    // The client's Finished closes its answer to a post-handshake CertificateRequest.
+    if (!written && contentType === 22 && firstByte === 20) this.phaDone = true;
+  }
+
+  private stepVerify(): void {
+    const w = this.verifyWaiter;
+    if (!w) return;
+    try {
+      // Reading processes the peer's handshake messages.
+      const { ssl } = this.n;
+      const buf = (this.readBuffer ??= Buffer.allocUnsafe(SLICE));
+      for (;;) {
+        if (w.check()) {
+          w.resolve();
+          return;
+        }
+        const r = ssl.SSL_read(this.ssl, buf, SLICE);
+        if (r > 0) {
+          if (!this.inputClosed) this.inputPort.push(Buffer.from(buf.subarray(0, r)));
+          continue;
+        }
+        const e = ssl.SSL_get_error(this.ssl, r);
+        this.flushOut();
+        if (e === SSL_ERROR_WANT_READ) {
+          if (this.transportEnded) throw new SslError(`${this.who}: failed (connection closed by peer)`, { status: 'syscall' });
+          if (w.check()) w.resolve();
+          return;
+        }
+        throw this.ioError(e, drainErrors(), 'failed');
+      }
+    } catch (e) {
+      const err = e instanceof SslError ? e : new SslError(String(e));
+      w.reject(err);
+      this.fail(err);
+    }
+  }
+
+  /** For a TLS 1.3 client: check the already-received server certificate against the new policy. */
+  private checkPeerNow(who: string): void {
+    if (this.verify === 'require' && !this.peerVerified()) {
+      throw new SslError(`${who}: failed (${this.verifyResultText()})`, { status: 'ssl', code: 'CERTIFICATE_VERIFY_FAILED' });
+    }
+  }
+
+  // ---- queries ----
+
+  /** Whether the peer presented a certificate that verified (and verification was requested). */
+  peerVerified(): boolean {
+    if (!this.ssl || this.verify === 'off') return false;
+    const x = this.n.ssl.SSL_get1_peer_certificate(this.ssl);
+    if (!x) return false;
+    this.n.crypto.X509_free(x);
+    return this.n.ssl.SSL_get_verify_result(this.ssl) === X509_V_OK;
+  }
+
+  verifyResultText(): string {
+    const r = this.n.ssl.SSL_get_verify_result(this.ssl);
+    if (r === X509_V_OK) {
+      const x = this.n.ssl.SSL_get1_peer_certificate(this.ssl);
+      if (x) this.n.crypto.X509_free(x);
+      return x ? 'ok' : 'peer did not return a certificate';
+    }
+    return this.n.crypto.X509_verify_cert_error_string(r);
+  }
+
+  // ---- failure and teardown ----
+
+  private failedWord(): string {
+    if (this.who === 'sslConnect' || this.who === 'sslClientUpgrade') return 'connect failed';
+    if (this.who === 'sslAccept' || this.who === 'sslServerUpgrade') return 'accept failed';
+    return this.mode === 'connect' ? 'connect failed' : 'accept failed';
+  }
+
+  private opensslError(what: string, e: number): SslError {
+    const errors = drainErrors();
+    const last = errors[errors.length - 1];
+    return new SslError(`${this.who}: ${what}${errors.length ? ` (${errors.map((x) => x.reason).join('; ')})` : ''}`, {
+      status: statusFromSslError(e),
+      code: last ? reasonCode(last.reason) : null,
+    });
+  }
+
+  private handshakeError(e: number): SslError {
+    const errors = drainErrors();
+    const reasons = errors.map((x) => x.reason);
+    const vr = this.ssl ? this.n.ssl.SSL_get_verify_result(this.ssl) : 0;
+    if (vr !== X509_V_OK && reasons.some((r) => /certificate verify failed/i.test(r))) {
+      reasons.push(this.n.crypto.X509_verify_cert_error_string(vr));
+    }
+    if (reasons.length === 0) reasons.push(e === SSL_ERROR_SYSCALL ? 'connection closed by peer' : `SSL_get_error ${e}`);
+    const last = errors[errors.length - 1];
+    return new SslError(`${this.who}: ${this.failedWord()} (${reasons.join(': ')})`, {
+      status: statusFromSslError(e),
+      code: last ? reasonCode(last.reason) : e === SSL_ERROR_SYSCALL ? 'ECONNRESET' : null,
+    });
+  }
+
+  private ioError(e: number, errors: { reason: string }[], what: string): SslError {
+    const last = errors[errors.length - 1];
+    const detail = errors.length ? errors.map((x) => x.reason).join('; ') : e === SSL_ERROR_SYSCALL ? 'connection reset' : `SSL_get_error ${e}`;
+    return new SslError(`${this.who}: ${what} (${detail})`, { status: statusFromSslError(e), code: last ? reasonCode(last.reason) : null });
+  }
+
+  /** Fails the connection: rejects the handshake or errors the ports, closes the transport, frees the SSL. */
+  fail(err: SslError): void {
+    if (this.state === 'closed') return;
+    this.error ??= err;
+    const wasHandshaking = this.state === 'handshaking';
+    this.flushOutQuietly();
+    this.state = 'closed';
+    if (wasHandshaking) {
+      const h = this.handshake;
+      this.handshake = null;
+      h?.reject(err);
+    }
+    const w = this.pendingWrite;
+    this.pendingWrite = null;
+    w?.cb(err);
+    if (this.verifyWaiter) this.verifyWaiter.reject(err);
+    // An 'error' event nobody listens to would crash the process: only emit it to listeners.
+    for (const port of [this.inputPort, this.outputPort]) {
+      if (port.destroyed) continue;
+      if (!wasHandshaking && port.listenerCount('error') > 0) port.destroy(err);
+      else port.destroy();
+    }
+    this.shutTransport(true);
+    this.release();
+  }
+
+  private flushOutQuietly(): void {
+    try {
+      if (this.ssl) this.flushOut();
+    } catch {
+      /* the transport is gone */
+    }
+  }
+
+  private closeAll(): void {
+    if (this.state === 'closed') return;
+    this.state = 'closed';
+    this.flushOutQuietly();
+    const h = this.handshake;
+    this.handshake = null;
+    h?.reject(new SslError(`${this.who}: ${this.failedWord()} (closed)`, { code: 'ERR_SSL_CLOSED' }));
+    this.shutTransport(false);
+    this.release();
+  }
+
+  private shutTransport(failed: boolean): void {
+    this.transportIn.off('data', this.onData);
+    this.transportIn.off('end', this.onEnd);
+    this.transportOut.off('drain', this.onDrain);
+    this.transportIn.off('close', this.onClose);
+    this.transportOut.off('close', this.onClose);
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.signal?.removeEventListener('abort', this.onAbort);
+    // Keep an error listener: a late error of a transport we let go of must not crash the process.
+    if (this.closeTransport) {
+      if (this.socket) {
+        if (failed) this.socket.destroy();
+        else {
+          this.socket.end();
+          this.socket.once('finish', () => this.socket?.destroy());
+        }
+      } else {
+        if (!this.transportOut.destroyed && !this.transportOut.writableEnded) this.transportOut.end();
+        if (!this.transportIn.destroyed) this.transportIn.destroy();
+      }
+    } else {
+      this.transportIn.pause();
+      this.transportIn.off('error', this.onError);
+      this.transportOut.off('error', this.onError);
+    }
+  }
+
+  /** Frees the SSL (and its BIOs) once; deferred while OpenSSL is on the stack. */
+  release(): void {
+    if (!this.ssl) return;
+    if (this.busy) {
+      this.releasePending = true;
+      return;
+    }
+    this.releasePending = false;
+    const s = this.ssl;
+    this.ssl = 0;
+    this.state = 'closed';
+    detachHooks(s);
+    this.n.ssl.SSL_free(s);
+    freed('SSL');
+    freed('BIO');
+    freed('BIO');
+    liveConnections--;
+  }
+
+  // ---- accessors used by peer queries ----
+
+  /** @internal the raw `SSL *` (0 when closed). */
+  get rawSsl(): Ptr {
+    return this.ssl;
+  }
+}
+
+/** Encodes ALPN protocols into the wire format (length-prefixed), validating each. */
+export function alpnWire(who: string, protocols: readonly Uint8Array[]): Buffer {
+  if (!Array.isArray(protocols)) throw new TypeError(`${who}: alpn must be an array of Buffers`);
+  const parts: Buffer[] = [];
+  protocols.forEach((p, i) => {
+    if (!(p instanceof Uint8Array)) throw new TypeError(`${who}: alpn[${i}] must be a Buffer or Uint8Array`);
+    if (p.length < 1 || p.length > 255) throw new RangeError(`${who}: alpn[${i}] must be 1 to 255 bytes long, got ${p.length}`);
+    parts.push(Buffer.from([p.length]), Buffer.from(p));
+  });
+  const wire = Buffer.concat(parts);
+  if (wire.length > 65535) throw new RangeError(`${who}: alpn list is too long (${wire.length} bytes, at most 65535)`);
+  return wire;
+}
+
+/** Reads the pointer/length pair OpenSSL returns for the selected ALPN protocol. */
+export function selectedAlpn(n: Native, s: Ptr): Buffer | null {
+  const data = Buffer.alloc(8);
+  const len = Buffer.alloc(4);
+  n.ssl.SSL_get0_alpn_selected(s, data, len);
+  const l = len.readUInt32LE(0);
+  const addr = readPointer(data);
+  if (!addr || !l) return null;
+  return readMemoryAt(addr, l);
+}
+
+import { readMemory as readMemoryAt } from '../ffi/native.js';

@@ -1,0 +1,132 @@
+/**
+ * `sslConnect`: a TLS client over TCP, the input and output ports of a verified (or not) connection.
+ *
+ * @module
+ */
+import { connect as tcpConnect, type Socket } from 'node:net';
+import { Connection } from '../engine/connection.js';
+import { clientContextFor, type SslContext } from '../context/context.js';
+import type { SslProtocol } from '../context/protocols.js';
+import type { SslInputPort, SslOutputPort } from '../ports/ports.js';
+import { SslError } from '../errors.js';
+import { assertString, typeError } from '../assert.js';
+import { abortError, checkAlpnList, checkOptionsObject, checkSignal, checkTimeout, DEFAULT_HANDSHAKE_TIMEOUT } from './options.js';
+
+/** Options of {@link sslConnect}. */
+export interface SslConnectOptions {
+  /** ALPN protocols, most preferred first; each 1–255 bytes. */
+  alpn?: Uint8Array[];
+  /** Cancels the connection attempt (the seed's `ssl-connect/enable-break`). */
+  signal?: AbortSignal;
+  /** Gives up when the TCP connection and handshake take longer than this (ms). Default: 30 s for the handshake. */
+  timeout?: number;
+  /** The name to verify the certificate against instead of `hostname` (Gerbil's `host:`), e.g. when connecting to an IP. */
+  host?: string;
+  /** Resume a session cached on the context for this host and port (default true). */
+  reuseSession?: boolean;
+}
+
+/** The two ports of a connection: `[input, output]`. */
+export type SslPorts = [SslInputPort, SslOutputPort];
+
+/**
+ * Connects to `hostname:portNo` over TCP and performs a TLS handshake. `hostname` is sent as SNI
+ * (unless it is an IP literal) and checked against the certificate when hostname verification is on.
+ * The default `'auto'` protocol does not verify the server; use `'secure'` for a secure connection.
+ *
+ * @example
+ * ```ts
+ * import { sslConnect, sslGetAlpnSelected } from 'openssl-ports';
+ * const [input, output] = await sslConnect('example.com', 443, 'secure', { alpn: [Buffer.from('http/1.1')] });
+ * output.end('GET / HTTP/1.1\r\nHost: example.com\r\nConnection: close\r\n\r\n');
+ * for await (const chunk of input) process.stdout.write(chunk);
+ * ```
+ */
+export async function sslConnect(
+  hostname: string,
+  portNo?: number,
+  clientProtocol: SslProtocol | SslContext = 'auto',
+  options: SslConnectOptions = {},
+): Promise<SslPorts> {
+  const who = 'sslConnect';
+  assertString(who, 'hostname', hostname);
+  let host = hostname;
+  let port = portNo;
+  if (port === undefined) {
+    // The Chicken egg's form: the port may be part of the hostname ("host:port").
+    const m = /^(.*):(\d+)$/.exec(hostname);
+    if (!m) throw new TypeError(`${who}: portNo is required unless hostname has the form "host:port"`);
+    host = m[1]!.replace(/^\[(.*)\]$/, '$1');
+    port = Number(m[2]);
+  }
+  if (typeof port !== 'number' || !Number.isInteger(port)) throw typeError(who, 'portNo', 'an integer', port);
+  if (port < 1 || port > 65535) throw new RangeError(`${who}: portNo must be between 1 and 65535, got ${port}`);
+  const opts = checkOptionsObject(who, options) as SslConnectOptions;
+  const alpn = checkAlpnList(who, opts.alpn);
+  const signal = checkSignal(who, opts.signal);
+  const timeout = checkTimeout(who, opts.timeout);
+  if (opts.host !== undefined && opts.host !== null) assertString(who, 'host', opts.host);
+  const context = clientContextFor(who, clientProtocol);
+  if (signal?.aborted) throw abortError(who, signal);
+
+  const started = Date.now();
+  const socket = await openSocket(who, host, port, timeout, signal);
+  const left = timeout === null ? DEFAULT_HANDSHAKE_TIMEOUT : Math.max(1, timeout - (Date.now() - started));
+  let conn: Connection;
+  try {
+    conn = new Connection({
+      who,
+      mode: 'connect',
+      context,
+      hostname: host,
+      verifyName: opts.host ?? host,
+      alpn,
+      sessionKey: `${host}:${port}`,
+      reuseSession: opts.reuseSession ?? true,
+      input: socket,
+      output: socket,
+      socket,
+      closeTransport: true,
+      shutdownOnClose: false,
+      handshakeTimeout: left,
+      signal,
+    });
+  } catch (e) {
+    socket.destroy();
+    throw e;
+  }
+  await conn.start();
+  return [conn.inputPort, conn.outputPort];
+}
+
+/** Opens a TCP connection with TCP_NODELAY, honouring a timeout and an abort signal. */
+export function openSocket(who: string, host: string, port: number, timeout: number | null, signal: AbortSignal | null): Promise<Socket> {
+  return new Promise<Socket>((resolve, reject) => {
+    const socket = tcpConnect({ host, port, noDelay: true });
+    let timer: NodeJS.Timeout | null = null;
+    const done = (err: SslError | null): void => {
+      if (timer) clearTimeout(timer);
+      socket.off('connect', onConnect);
+      socket.off('error', onError);
+      signal?.removeEventListener('abort', onAbort);
+      if (err) {
+        socket.on('error', () => {});
+        socket.destroy();
+        reject(err);
+      } else resolve(socket);
+    };
+    const onConnect = (): void => {
+      socket.setNoDelay(true);
+      done(null);
+    };
+    const onError = (e: NodeJS.ErrnoException): void =>
+      done(new SslError(`${who}: connect failed (${e.code ?? ''}${e.code ? ': ' : ''}${e.message})`, { status: 'syscall', code: e.code ?? null, cause: e }));
+    const onAbort = (): void => done(signal ? abortError(who, signal) : null);
+    socket.once('connect', onConnect);
+    socket.once('error', onError);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    if (timeout !== null) {
+      timer = setTimeout(() => done(new SslError(`${who}: connect failed (timed out after ${timeout} ms)`, { code: 'ETIMEDOUT' })), timeout);
+    }
+  });
+}

@@ -1,0 +1,39 @@
+/**
+ * Option checks shared by the entry points (connect, accept, wrap, upgrade).
+ *
+ * @module
+ */
+import { typeError } from '../assert.js';
+import { SslError } from '../errors.js';
+
+/** The default time a handshake may take before it fails (ms). */
+export const DEFAULT_HANDSHAKE_TIMEOUT = 30_000;
+
+export function checkSignal(who: string, signal: unknown): AbortSignal | null {
+  if (signal === undefined || signal === null) return null;
+  if (!(signal instanceof AbortSignal)) throw typeError(who, 'signal', 'an AbortSignal', signal);
+  return signal;
+}
+
+export function checkTimeout(who: string, timeout: unknown): number | null {
+  if (timeout === undefined || timeout === null || timeout === false) return null;
+  if (typeof timeout !== 'number' || Number.isNaN(timeout)) throw typeError(who, 'timeout', 'a number of milliseconds', timeout);
+  if (timeout < 0) throw new RangeError(`${who}: timeout must be >= 0, got ${timeout}`);
+  return timeout;
+}
+
+export function checkAlpnList(who: string, alpn: unknown): Uint8Array[] {
+  if (alpn === undefined || alpn === null) return [];
+  if (!Array.isArray(alpn)) throw typeError(who, 'alpn', 'an array of Buffers', alpn);
+  return alpn as Uint8Array[];
+}
+
+export function abortError(who: string, signal: AbortSignal): SslError {
+  return new SslError(`${who}: aborted`, { code: 'ABORT_ERR', cause: signal.reason });
+}
+
+export function checkOptionsObject(who: string, options: unknown): Record<string, unknown> {
+  if (options === undefined || options === null) return {};
+  if (typeof options !== 'object' || Array.isArray(options)) throw typeError(who, 'options', 'an options object', options);
+  return options as Record<string, unknown>;
+}

@@ -1,0 +1,282 @@
+/**
+ * The TLS server: `sslListen` binds a TCP listener carrying a server context; `sslAccept` takes the
+ * next TCP connection and performs its handshake. A client that fails its handshake fails only that
+ * `sslAccept`; the listener keeps serving.
+ *
+ * @module
+ */
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { Connection } from '../engine/connection.js';
+import { CONTEXT_SLOT, serverContextFor, type SslContext, type HasContext } from '../context/context.js';
+import type { SslProtocol } from '../context/protocols.js';
+import { SslError } from '../errors.js';
+import { assertPortNumber, typeError } from '../assert.js';
+import { abortError, checkOptionsObject, checkSignal, checkTimeout, DEFAULT_HANDSHAKE_TIMEOUT } from './options.js';
+import type { SslPorts } from './client.js';
+
+/** Options of {@link sslAccept}. */
+export interface SslAcceptOptions {
+  /** Cancels the wait and the handshake (the seed's `ssl-accept/enable-break`). */
+  signal?: AbortSignal;
+  /** Handshake time limit in ms (default: the listener's, 30 s). */
+  timeout?: number;
+}
+
+/**
+ * An SSL listener (`ssl-listener?`): a bound TCP listener with a server context. Iterate it with
+ * `for await` to accept connections; dispose of it with `await using`.
+ */
+export class SslListener implements HasContext, AsyncIterable<SslPorts>, AsyncDisposable {
+  /** @internal */ readonly [CONTEXT_SLOT]: SslContext;
+  /** @internal */ readonly server: Server;
+  /** Handshake time limit for accepted connections (ms; 0 = none). */
+  handshakeTimeout = DEFAULT_HANDSHAKE_TIMEOUT;
+  private readonly queue: Socket[] = [];
+  private readonly waiters: Array<{ resolve: (s: Socket) => void; reject: (e: Error) => void }> = [];
+  private closed = false;
+
+  /** @internal use sslListen. */
+  constructor(server: Server, context: SslContext) {
+    this.server = server;
+    this[CONTEXT_SLOT] = context;
+    server.on('connection', (socket: Socket) => {
+      socket.setNoDelay(true);
+      socket.on('error', () => {}); // until a Connection takes it over
+      const w = this.waiters.shift();
+      if (w) w.resolve(socket);
+      else this.queue.push(socket);
+    });
+    server.on('error', () => {});
+  }
+
+  /** The server context of the listener. */
+  get context(): SslContext {
+    return this[CONTEXT_SLOT];
+  }
+
+  /** Whether the listener is closed. */
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** @internal the next TCP connection. */
+  nextSocket(who: string, signal: AbortSignal | null): Promise<Socket> {
+    if (this.closed) return Promise.reject(new SslError(`${who}: the listener is closed`, { code: 'ERR_SSL_LISTENER_CLOSED' }));
+    const s = this.queue.shift();
+    if (s) return Promise.resolve(s);
+    return new Promise<Socket>((resolve, reject) => {
+      const waiter = {
+        resolve: (sock: Socket) => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve(sock);
+        },
+        reject: (e: Error) => {
+          signal?.removeEventListener('abort', onAbort);
+          reject(e);
+        },
+      };
+      const onAbort = (): void => {
+        const i = this.waiters.indexOf(waiter);
+        if (i >= 0) this.waiters.splice(i, 1);
+        reject(abortError(who, signal!));
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.waiters.push(waiter);
+    });
+  }
+
+  /** @internal whether a TCP connection is waiting to be accepted. */
+  get ready(): boolean {
+    return this.queue.length > 0;
+  }
+
+  /** @internal closes the listener: pending accepts fail, queued connections are dropped. */
+  close(): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    this.closed = true;
+    for (const w of this.waiters.splice(0)) w.reject(new SslError('sslAccept: the listener is closed', { code: 'ERR_SSL_LISTENER_CLOSED' }));
+    for (const s of this.queue.splice(0)) s.destroy();
+    return new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<SslPorts> {
+    while (!this.closed) {
+      try {
+        yield await sslAccept(this);
+      } catch (e) {
+        if (this.closed) return;
+        if (e instanceof SslError) continue; // one client's failed handshake does not stop the loop
+        throw e;
+      }
+    }
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+}
+
+function checkListener(who: string, v: unknown): SslListener {
+  if (v instanceof SslListener) return v;
+  throw typeError(who, 'listener', 'an SSL listener', v);
+}
+
+/**
+ * Listens on `portNo` (0 picks a free port; see {@link sslAddresses}) and resolves once bound.
+ * `serverProtocol` is a protocol symbol or a server context. The Chicken egg's argument order
+ * `(port, backlog, hostname, context)` is also accepted.
+ *
+ * @example
+ * ```ts
+ * import { sslListen, sslLoadCertificateChain, sslLoadPrivateKey, sslAccept } from 'openssl-ports';
+ * const listener = await sslListen(0, 5, true, '127.0.0.1');
+ * sslLoadCertificateChain(listener, 'certs/test.pem');
+ * sslLoadPrivateKey(listener, 'certs/test.pem');
+ * const [input, output] = await sslAccept(listener);
+ * ```
+ */
+export async function sslListen(
+  portNo: number,
+  queueK: number = 5,
+  reuse: boolean | string | null = false,
+  hostname: string | null | SslProtocol | SslContext = null,
+  serverProtocol: SslProtocol | SslContext = 'auto',
+): Promise<SslListener> {
+  const who = 'sslListen';
+  assertPortNumber(who, 'portNo', portNo, 0);
+  if (typeof queueK !== 'number' || !Number.isInteger(queueK) || queueK < 0) throw typeError(who, 'queueK', 'a non-negative integer', queueK);
+  let host: string | null;
+  let protocol: unknown;
+  if (typeof reuse === 'string' || (reuse === null && arguments.length >= 4 && typeof hostname !== 'string')) {
+    // Chicken egg order: (port, backlog, hostname, ctx)
+    host = reuse;
+    protocol = arguments.length >= 4 ? hostname ?? 'auto' : 'auto';
+  } else {
+    if (hostname !== null && typeof hostname !== 'string') throw typeError(who, 'hostname', 'a string or null', hostname);
+    host = hostname;
+    protocol = serverProtocol;
+  }
+  const context = serverContextFor(who, protocol);
+  const server = createServer({ noDelay: true });
+  await new Promise<void>((resolve, reject) => {
+    const onError = (e: NodeJS.ErrnoException): void =>
+      reject(new SslError(`${who}: listen failed (${e.code ?? e.message})`, { status: 'syscall', code: e.code ?? null, cause: e }));
+    server.once('error', onError);
+    server.listen({ port: portNo, host: host ?? undefined, backlog: queueK || 1 }, () => {
+      server.off('error', onError);
+      resolve();
+    });
+  });
+  return new SslListener(server, context);
+}
+
+/**
+ * Accepts the next connection on `listener` and performs the TLS handshake.
+ *
+ * @example
+ * ```ts
+ * import { sslAccept } from 'openssl-ports';
+ * const [input, output] = await sslAccept(listener, { signal: AbortSignal.timeout(10_000) });
+ * input.pipe(output); // echo
+ * ```
+ */
+export async function sslAccept(listener: SslListener, options: SslAcceptOptions = {}): Promise<SslPorts> {
+  const who = 'sslAccept';
+  const l = checkListener(who, listener);
+  const opts = checkOptionsObject(who, options) as SslAcceptOptions;
+  const signal = checkSignal(who, opts.signal);
+  const timeout = checkTimeout(who, opts.timeout);
+  if (signal?.aborted) throw abortError(who, signal);
+  const socket = await l.nextSocket(who, signal);
+  let conn: Connection;
+  try {
+    conn = new Connection({
+      who,
+      mode: 'accept',
+      context: l.context,
+      hostname: null,
+      input: socket,
+      output: socket,
+      socket,
+      closeTransport: true,
+      shutdownOnClose: false,
+      handshakeTimeout: timeout ?? l.handshakeTimeout,
+      signal,
+    });
+  } catch (e) {
+    socket.destroy();
+    throw e;
+  }
+  await conn.start();
+  return [conn.inputPort, conn.outputPort];
+}
+
+/**
+ * Closes a listener; connections already accepted are not affected.
+ *
+ * @example
+ * ```ts
+ * import { sslClose } from 'openssl-ports';
+ * await sslClose(listener);
+ * ```
+ */
+export async function sslClose(listener: SslListener): Promise<void> {
+  await checkListener('sslClose', listener).close();
+}
+
+/**
+ * Whether `v` is an SSL listener.
+ *
+ * @example
+ * ```ts
+ * import { sslListen, isSslListener } from 'openssl-ports';
+ * isSslListener(await sslListen(0)); // true
+ * ```
+ */
+export function isSslListener(v: unknown): v is SslListener {
+  return v instanceof SslListener;
+}
+
+/**
+ * The port number a listener is bound to (the Chicken egg's `ssl-listener-port`).
+ *
+ * @example
+ * ```ts
+ * import { sslListen, sslListenerPort } from 'openssl-ports';
+ * const port = sslListenerPort(await sslListen(0)); // e.g. 40123
+ * ```
+ */
+export function sslListenerPort(listener: SslListener): number {
+  const l = checkListener('sslListenerPort', listener);
+  return (l.server.address() as AddressInfo).port;
+}
+
+/**
+ * The file descriptor of a listener's socket (the Chicken egg's `ssl-listener-fileno`), or -1 where
+ * the platform does not expose one.
+ *
+ * @example
+ * ```ts
+ * import { sslListen, sslListenerFileno } from 'openssl-ports';
+ * sslListenerFileno(await sslListen(0)); // e.g. 23
+ * ```
+ */
+export function sslListenerFileno(listener: SslListener): number {
+  const l = checkListener('sslListenerFileno', listener);
+  const handle = (l.server as unknown as { _handle?: { fd?: number } })._handle;
+  return typeof handle?.fd === 'number' ? handle.fd : -1;
+}
+
+/**
+ * Whether a connection is waiting, so that `sslAccept` would not wait for a TCP connection (the
+ * Chicken egg's `ssl-listener-accept-ready?`; the handshake may still take time).
+ *
+ * @example
+ * ```ts
+ * import { sslListenerAcceptReady, sslAccept } from 'openssl-ports';
+ * if (sslListenerAcceptReady(listener)) await sslAccept(listener);
+ * ```
+ */
+export function sslListenerAcceptReady(listener: SslListener): boolean {
+  return checkListener('sslListenerAcceptReady', listener).ready;
+}

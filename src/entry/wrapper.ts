@@ -1,0 +1,110 @@
+/**
+ * `portsToSslPorts`: TLS over any pair of Node streams (pipes, a child process, a socket already in
+ * use by a plaintext protocol …).
+ *
+ * @module
+ */
+import { Readable, Writable } from 'node:stream';
+import { Connection } from '../engine/connection.js';
+import { SslContext, clientContextFor, serverContextFor, contextOf } from '../context/context.js';
+import type { SslProtocol } from '../context/protocols.js';
+import { SslError } from '../errors.js';
+import { typeError, assertString } from '../assert.js';
+import { checkAlpnList, checkOptionsObject, checkSignal, checkTimeout, DEFAULT_HANDSHAKE_TIMEOUT } from './options.js';
+import type { SslPorts } from './client.js';
+
+/** Options of {@link portsToSslPorts}. */
+export interface PortsToSslPortsOptions {
+  /** `'accept'` (server, the default) or `'connect'` (client). */
+  mode?: 'connect' | 'accept';
+  /** A client context for `'connect'`, a server context for `'accept'`; default: made from `encrypt`. */
+  context?: SslContext;
+  /** The protocol used to make a context when none is given (default `'auto'`). */
+  encrypt?: SslProtocol;
+  /** Close the given streams when both SSL ports are closed (default false). */
+  closeOriginal?: boolean;
+  /** Send close_notify when the output port is closed (default false). */
+  shutdownOnClose?: boolean;
+  /** Converts a communication error before it is raised: `(e) => new MyError(e.message)`. */
+  error?: (e: SslError) => unknown;
+  /** The server's name: sent as SNI and verified when hostname verification is on (connect mode). */
+  hostname?: string | null;
+  /** ALPN protocols for connect mode; refused in accept mode (use `sslSetServerAlpn`). */
+  alpn?: Uint8Array[];
+  /** Cancels the handshake. */
+  signal?: AbortSignal;
+  /** Handshake time limit in ms (default 30 s; 0 = none). */
+  timeout?: number;
+  /** Resume a session cached on the context for `hostname` (default true). */
+  reuseSession?: boolean;
+}
+
+/**
+ * Runs TLS over `input` (ciphertext from the peer) and `output` (ciphertext to the peer) and resolves
+ * to the decrypted `[input, output]` ports once the handshake is complete.
+ *
+ * @example
+ * ```ts
+ * import { spawn } from 'node:child_process';
+ * import { portsToSslPorts } from 'openssl-ports';
+ * const child = spawn('openssl', ['s_server', '-quiet', '-cert', 'certs/test.pem', '-accept', '8443']);
+ * // … or any stream pair, e.g. a socket after a plaintext STARTTLS exchange:
+ * const [input, output] = await portsToSslPorts(socket, socket, { mode: 'connect', hostname: 'mail.example.com' });
+ * ```
+ */
+export async function portsToSslPorts(input: Readable, output: Writable, options: PortsToSslPortsOptions = {}): Promise<SslPorts> {
+  const who = 'portsToSslPorts';
+  if (!(input instanceof Readable) && !isReadableLike(input)) throw typeError(who, 'input', 'a Readable stream', input);
+  if (!(output instanceof Writable) && !isWritableLike(output)) throw typeError(who, 'output', 'a Writable stream', output);
+  const opts = checkOptionsObject(who, options) as PortsToSslPortsOptions;
+  const mode = opts.mode ?? 'accept';
+  if (mode !== 'connect' && mode !== 'accept') throw new RangeError(`${who}: mode must be 'connect' or 'accept', got ${JSON.stringify(mode)}`);
+  const alpn = checkAlpnList(who, opts.alpn);
+  if (mode === 'accept' && alpn.length > 0) {
+    throw new SslError(`${who}: alpn is only for connect mode; use sslSetServerAlpn on the server context`, { code: 'ERR_SSL_ALPN_ACCEPT' });
+  }
+  const hostname = opts.hostname ?? null;
+  if (hostname !== null) assertString(who, 'hostname', hostname);
+  if (opts.error !== undefined && typeof opts.error !== 'function') throw typeError(who, 'error', 'a function', opts.error);
+  const signal = checkSignal(who, opts.signal);
+  const timeout = checkTimeout(who, opts.timeout);
+  let context: SslContext;
+  if (opts.context !== undefined && opts.context !== null) {
+    context = contextOf(who, opts.context, { side: mode === 'connect' ? 'client' : 'server' });
+  } else {
+    context = mode === 'connect' ? clientContextFor(who, opts.encrypt ?? 'auto') : serverContextFor(who, opts.encrypt ?? 'auto');
+  }
+  const socketLike = (input as unknown) === (output as unknown);
+  const conn = new Connection({
+    who,
+    mode,
+    context,
+    hostname,
+    alpn,
+    sessionKey: mode === 'connect' && hostname ? `wrapped:${hostname}` : null,
+    reuseSession: opts.reuseSession ?? true,
+    input,
+    output,
+    socket: null,
+    closeTransport: Boolean(opts.closeOriginal),
+    shutdownOnClose: Boolean(opts.shutdownOnClose),
+    handshakeTimeout: timeout ?? DEFAULT_HANDSHAKE_TIMEOUT,
+    signal,
+  });
+  void socketLike;
+  try {
+    await conn.start();
+  } catch (e) {
+    if (opts.error && e instanceof SslError) throw opts.error(e);
+    throw e;
+  }
+  return [conn.inputPort, conn.outputPort];
+}
+
+function isReadableLike(v: unknown): v is Readable {
+  return v !== null && typeof v === 'object' && typeof (v as Readable).on === 'function' && typeof (v as Readable).pause === 'function';
+}
+
+function isWritableLike(v: unknown): v is Writable {
+  return v !== null && typeof v === 'object' && typeof (v as Writable).write === 'function' && typeof (v as Writable).end === 'function';
+}

@@ -1,0 +1,36 @@
+/**
+ * openssl-ports: TLS connections as Node streams on the system OpenSSL, with the API of the `openssl`
+ * library of Racket, Chicken Scheme and Gerbil Scheme.
+ *
+ * @module
+ */
+export { sslAvailable, sslLoadFailReason, sslObjectCounts, opensslInfo } from './availability.js';
+export { SslError, isSslError, type SslErrorStatus } from './errors.js';
+export * from './context/protocols.js';
+export {
+  SslContext,
+  sslMakeClientContext,
+  sslMakeServerContext,
+  isSslClientContext,
+  isSslServerContext,
+  sslSealContext,
+  type ContextOptions,
+  type PrivateKeySource,
+} from './context/context.js';
+export * from './context/credentials.js';
+export { sslDefaultVerifySources, type VerifySource } from './context/verify-sources.js';
+export { sslSecureClientContext } from './context/secure.js';
+export { sslConnect, type SslConnectOptions, type SslPorts } from './entry/client.js';
+export {
+  sslListen,
+  sslAccept,
+  sslClose,
+  isSslListener,
+  sslListenerPort,
+  sslListenerFileno,
+  sslListenerAcceptReady,
+  SslListener,
+  type SslAcceptOptions,
+} from './entry/server.js';
+export { portsToSslPorts, type PortsToSslPortsOptions } from './entry/wrapper.js';
+export { isSslPort, SslInputPort, SslOutputPort, type SslPort } from './ports/ports.js';

@@ -1,0 +1,89 @@
+/**
+ * SSL ports: the input port is a Node `Readable` of decrypted bytes, the output port a Node
+ * `Writable` that encrypts. Both are thin: every decision is the connection's (see
+ * `engine/connection.ts`); a port only forwards stream events to it.
+ *
+ * @module
+ */
+import { Readable, Writable } from 'node:stream';
+
+/** What a port needs from its connection. */
+export interface PortOwner {
+  /** The consumer wants more decrypted data. */
+  onInputRead(): void;
+  /** Encrypt and send one chunk; `cb` runs when the transport has taken it. */
+  onOutputWrite(chunk: Buffer, cb: (err?: Error | null) => void): void;
+  /** The output port was ended: send close_notify if configured, then `cb`. */
+  onOutputFinal(cb: (err?: Error | null) => void): void;
+  /** A port was destroyed (closed). */
+  onPortClosed(which: 'input' | 'output'): void;
+}
+
+/** Marks the ports of this library and links them to their connection. */
+export const OWNER: unique symbol = Symbol('openssl-ports.connection');
+
+const READ_HIGH_WATER_MARK = 64 * 1024;
+const WRITE_HIGH_WATER_MARK = 64 * 1024;
+
+/** The input port of a TLS connection: a `Readable` of the peer's decrypted bytes. */
+export class SslInputPort extends Readable {
+  /** @internal */ readonly [OWNER]: PortOwner;
+  /** @internal */ abandoned = false;
+
+  /** @internal created by the connection. */
+  constructor(owner: PortOwner) {
+    super({ highWaterMark: READ_HIGH_WATER_MARK });
+    this[OWNER] = owner;
+  }
+
+  override _read(): void {
+    this[OWNER].onInputRead();
+  }
+
+  override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
+    this[OWNER].onPortClosed('input');
+    cb(err);
+  }
+}
+
+/** The output port of a TLS connection: a `Writable` whose bytes are encrypted to the peer. */
+export class SslOutputPort extends Writable {
+  /** @internal */ readonly [OWNER]: PortOwner;
+  /** @internal */ abandoned = false;
+
+  /** @internal created by the connection. */
+  constructor(owner: PortOwner) {
+    super({ highWaterMark: WRITE_HIGH_WATER_MARK, decodeStrings: true });
+    this[OWNER] = owner;
+  }
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, cb: (err?: Error | null) => void): void {
+    this[OWNER].onOutputWrite(chunk, cb);
+  }
+
+  override _final(cb: (err?: Error | null) => void): void {
+    this[OWNER].onOutputFinal(cb);
+  }
+
+  override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
+    this[OWNER].onPortClosed('output');
+    cb(err);
+  }
+}
+
+/** An SSL port, input or output. */
+export type SslPort = SslInputPort | SslOutputPort;
+
+/**
+ * Whether `v` is an SSL port made by `sslConnect`, `sslAccept`, `portsToSslPorts` or an upgrade.
+ *
+ * @example
+ * ```ts
+ * import { sslConnect, isSslPort } from 'openssl-ports';
+ * const [input, output] = await sslConnect('localhost', 8443);
+ * isSslPort(input) && isSslPort(output); // true
+ * ```
+ */
+export function isSslPort(v: unknown): v is SslPort {
+  return v instanceof SslInputPort || v instanceof SslOutputPort;
+}

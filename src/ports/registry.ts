@@ -1,0 +1,17 @@
+/**
+ * From a port to its connection, with the argument checks every port query shares.
+ *
+ * @module
+ */
+import { Connection } from '../engine/connection.js';
+import { SslInputPort, SslOutputPort, OWNER } from './ports.js';
+import { typeError } from '../assert.js';
+
+/** The connection behind an SSL port; TypeError for anything else. */
+export function connectionOf(who: string, port: unknown): Connection {
+  if (port instanceof SslInputPort || port instanceof SslOutputPort) {
+    const owner = port[OWNER];
+    if (owner instanceof Connection) return owner;
+  }
+  throw typeError(who, 'port', 'an SSL port', port);
+}
