@@ -34,3 +34,15 @@ export {
 } from './entry/server.js';
 export { portsToSslPorts, type PortsToSslPortsOptions } from './entry/wrapper.js';
 export { isSslPort, SslInputPort, SslOutputPort, type SslPort } from './ports/ports.js';
+export { sslSetVerify, sslTryVerify, sslSetVerifyHostname } from './context/verify.js';
+export * from './context/features.js';
+export {
+  sslPeerVerified,
+  sslPeerSubjectName,
+  sslPeerIssuerName,
+  sslPeerCertificateHostnames,
+  sslPeerCheckHostname,
+  sslPeerCertificate,
+} from './peer/certificate.js';
+export * from './peer/session.js';
+export * from './peer/channel-binding.js';

@@ -1,0 +1,84 @@
+/**
+ * Peer verification settings: on a context or listener for later connections, or on a live port,
+ * where they take effect at once (TLS 1.2 renegotiation, TLS 1.3 post-handshake authentication).
+ *
+ * @module
+ */
+import { contextOf, SslContext, type HasContext } from './context.js';
+import { isSslPort, type SslPort } from '../ports/ports.js';
+import { connectionOf } from '../ports/registry.js';
+
+type Target = SslContext | HasContext | SslPort;
+
+function setVerify(who: string, target: Target, on: unknown, mode: 'try' | 'require'): void | Promise<void> {
+  if (isSslPort(target)) {
+    const conn = connectionOf(who, target);
+    if (!on) {
+      conn.verify = 'off';
+      conn.applyVerifyMode(false);
+      return Promise.resolve();
+    }
+    return conn.reverify(who, mode);
+  }
+  const ctx = contextOf(who, target, { listener: true });
+  ctx.assertMutable(who);
+  ctx.verify = on ? mode : 'off';
+}
+
+/**
+ * Requires a verified peer certificate. On a context or listener, for each later connection (a
+ * failure aborts the handshake with an alert); on an SSL port, verifies now and resolves, or rejects
+ * with an `SslError` ("sslSetVerify: failed …").
+ *
+ * @example
+ * ```ts
+ * import { sslMakeServerContext, sslSetVerify, sslLoadVerifySource } from 'openssl-ports';
+ * const ctx = sslMakeServerContext('auto', { privateKey: ['pem', 'server.key'], certificateChain: 'server.pem' });
+ * sslLoadVerifySource(ctx, 'client-ca.pem');
+ * sslSetVerify(ctx, true); // clients must present a certificate from client-ca.pem
+ * // or later, on a live connection:
+ * await sslSetVerify(input, true);
+ * ```
+ */
+export function sslSetVerify(target: SslContext | HasContext, on: unknown): void;
+export function sslSetVerify(target: SslPort, on: unknown): Promise<void>;
+export function sslSetVerify(target: Target, on: unknown): void | Promise<void> {
+  return setVerify('sslSetVerify', target, on, 'require');
+}
+
+/**
+ * Like {@link sslSetVerify}, but a failed verification does not stop the connection; ask
+ * `sslPeerVerified` whether it succeeded.
+ *
+ * @example
+ * ```ts
+ * import { sslTryVerify, sslPeerVerified } from 'openssl-ports';
+ * sslTryVerify(listener, true);
+ * const [input] = await sslAccept(listener);
+ * console.log(sslPeerVerified(input));
+ * ```
+ */
+export function sslTryVerify(target: SslContext | HasContext, on: unknown): void;
+export function sslTryVerify(target: SslPort, on: unknown): Promise<void>;
+export function sslTryVerify(target: Target, on: unknown): void | Promise<void> {
+  return setVerify('sslTryVerify', target, on, 'try');
+}
+
+/**
+ * Requires the peer's certificate to match the connection's hostname (the `hostname` given to
+ * `sslConnect` or `portsToSslPorts`), checked inside the handshake so that a mismatch aborts it with
+ * an alert. IP literals are matched as IP addresses. Does not by itself verify the certificate chain.
+ *
+ * @example
+ * ```ts
+ * import { sslMakeClientContext, sslSetVerifyHostname } from 'openssl-ports';
+ * const ctx = sslMakeClientContext();
+ * sslSetVerifyHostname(ctx, true);
+ * ```
+ */
+export function sslSetVerifyHostname(context: SslContext, on: unknown): void {
+  const who = 'sslSetVerifyHostname';
+  const ctx = contextOf(who, context);
+  ctx.assertMutable(who);
+  ctx.verifyHostname = Boolean(on);
+}

@@ -1,0 +1,146 @@
+/**
+ * What a connection negotiated: protocol version, ALPN protocol, cipher, session reuse; and where it
+ * runs (addresses, file descriptor), and abandoning a port.
+ *
+ * @module
+ */
+import { Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { native } from '../ffi/native.js';
+import { selectedAlpn } from '../engine/connection.js';
+import { connectionOf } from '../ports/registry.js';
+import { protocolOfVersion, type SslProtocol } from '../context/protocols.js';
+import { SslListener } from '../entry/server.js';
+import { SslInputPort, type SslPort } from '../ports/ports.js';
+import { SslError } from '../errors.js';
+
+/**
+ * The protocol version negotiated for the connection of `port`: `'tls13'`, `'tls12'`, ….
+ *
+ * @example
+ * ```ts
+ * import { sslProtocolVersion } from 'openssl-ports';
+ * sslProtocolVersion(input); // 'tls13'
+ * ```
+ */
+export function sslProtocolVersion(port: SslPort): SslProtocol {
+  const who = 'sslProtocolVersion';
+  const s = connectionOf(who, port).sslPtr(who);
+  return protocolOfVersion(native(who).ssl.SSL_version(s));
+}
+
+/**
+ * The ALPN protocol selected in the handshake, or null when none was.
+ *
+ * @example
+ * ```ts
+ * import { sslConnect, sslGetAlpnSelected } from 'openssl-ports';
+ * const [input] = await sslConnect('localhost', 8443, 'auto', { alpn: [Buffer.from('h2'), Buffer.from('http/1.1')] });
+ * sslGetAlpnSelected(input)?.toString(); // 'http/1.1'
+ * ```
+ */
+export function sslGetAlpnSelected(port: SslPort): Buffer | null {
+  const who = 'sslGetAlpnSelected';
+  const s = connectionOf(who, port).sslPtr(who);
+  return selectedAlpn(native(who), s);
+}
+
+/**
+ * Whether the connection resumed an earlier session instead of a full handshake.
+ *
+ * @example
+ * ```ts
+ * import { sslConnect, sslSessionReused } from 'openssl-ports';
+ * const ctx = sslMakeClientContext();
+ * // … a first connection with ctx, read from it, close it …
+ * const [input] = await sslConnect('localhost', 8443, ctx);
+ * sslSessionReused(input); // true
+ * ```
+ */
+export function sslSessionReused(port: SslPort): boolean {
+  const who = 'sslSessionReused';
+  const s = connectionOf(who, port).sslPtr(who);
+  return native(who).ssl.SSL_session_reused(s) === 1;
+}
+
+/**
+ * The name of the cipher suite in use, e.g. `'TLS_AES_256_GCM_SHA384'`.
+ *
+ * @example
+ * ```ts
+ * import { sslCipherName } from 'openssl-ports';
+ * sslCipherName(input); // 'TLS_AES_256_GCM_SHA384'
+ * ```
+ */
+export function sslCipherName(port: SslPort): string | null {
+  const who = 'sslCipherName';
+  const s = connectionOf(who, port).sslPtr(who);
+  const n = native(who);
+  const c = n.ssl.SSL_get_current_cipher(s);
+  return c ? n.ssl.SSL_CIPHER_get_name(c) : null;
+}
+
+function socketOf(who: string, port: SslPort): Socket {
+  const conn = connectionOf(who, port);
+  if (conn.socket) return conn.socket;
+  throw new SslError(`${who}: the port does not run over a TCP socket`, { code: 'ERR_SSL_NO_SOCKET' });
+}
+
+/**
+ * The local and remote addresses of an SSL port's TCP connection, or of a listener (whose remote
+ * address is `'0.0.0.0'`); with `portNumbers` the port numbers follow each address.
+ *
+ * @example
+ * ```ts
+ * import { sslAddresses } from 'openssl-ports';
+ * const [, port] = sslAddresses(listener, true); // the port sslListen(0) picked
+ * const [local, remote] = sslAddresses(input);
+ * ```
+ */
+export function sslAddresses(portOrListener: SslPort | SslListener, portNumbers?: false): [string, string];
+export function sslAddresses(portOrListener: SslPort | SslListener, portNumbers: true): [string, number, string, number];
+export function sslAddresses(portOrListener: SslPort | SslListener, portNumbers = false): [string, string] | [string, number, string, number] {
+  const who = 'sslAddresses';
+  if (portOrListener instanceof SslListener) {
+    const a = portOrListener.server.address() as AddressInfo | null;
+    if (!a) throw new SslError(`${who}: the listener is closed`, { code: 'ERR_SSL_LISTENER_CLOSED' });
+    return portNumbers ? [a.address, a.port, '0.0.0.0', 0] : [a.address, '0.0.0.0'];
+  }
+  const s = socketOf(who, portOrListener);
+  const local = s.localAddress ?? '';
+  const remote = s.remoteAddress ?? '';
+  return portNumbers ? [local, s.localPort ?? 0, remote, s.remotePort ?? 0] : [local, remote];
+}
+
+/**
+ * The file descriptor of the TCP socket under an SSL port (the Chicken egg's port fileno), or -1.
+ *
+ * @example
+ * ```ts
+ * import { sslPortFileno } from 'openssl-ports';
+ * sslPortFileno(input); // e.g. 27
+ * ```
+ */
+export function sslPortFileno(port: SslPort): number {
+  const s = socketOf('sslPortFileno', port);
+  const handle = (s as unknown as { _handle?: { fd?: number } })._handle;
+  return typeof handle?.fd === 'number' ? handle.fd : -1;
+}
+
+/**
+ * Closes one port without shutting the connection down: an output port is closed without
+ * close_notify even when `shutdownOnClose` was asked for; an input port stops delivering data.
+ *
+ * @example
+ * ```ts
+ * import { sslAbandonPort } from 'openssl-ports';
+ * sslAbandonPort(output);
+ * ```
+ */
+export function sslAbandonPort(port: SslPort): void {
+  const who = 'sslAbandonPort';
+  connectionOf(who, port);
+  port.abandoned = true;
+  if (port instanceof SslInputPort) port.destroy();
+  else if (!port.writableEnded) port.end();
+}
