@@ -4,7 +4,7 @@
  * @module
  */
 import { connect as tcpConnect, type Socket } from 'node:net';
-import { Connection } from '../engine/connection.js';
+import { Connection, alpnWire } from '../engine/connection.js';
 import { clientContextFor, type SslContext } from '../context/context.js';
 import type { SslProtocol } from '../context/protocols.js';
 import type { SslInputPort, SslOutputPort } from '../ports/ports.js';
@@ -63,6 +63,7 @@ export async function sslConnect(
   if (port < 1 || port > 65535) throw new RangeError(`${who}: portNo must be between 1 and 65535, got ${port}`);
   const opts = checkOptionsObject(who, options) as SslConnectOptions;
   const alpn = checkAlpnList(who, opts.alpn);
+  alpnWire(who, alpn); // validate before connecting
   const signal = checkSignal(who, opts.signal);
   const timeout = checkTimeout(who, opts.timeout);
   if (opts.host !== undefined && opts.host !== null) assertString(who, 'host', opts.host);

@@ -5,7 +5,7 @@
  * @module
  */
 import { Readable, Writable } from 'node:stream';
-import { Connection } from '../engine/connection.js';
+import { Connection, alpnWire } from '../engine/connection.js';
 import { SslContext, clientContextFor, serverContextFor, contextOf } from '../context/context.js';
 import type { SslProtocol } from '../context/protocols.js';
 import { SslError } from '../errors.js';
@@ -60,6 +60,7 @@ export async function portsToSslPorts(input: Readable, output: Writable, options
   const mode = opts.mode ?? 'accept';
   if (mode !== 'connect' && mode !== 'accept') throw new RangeError(`${who}: mode must be 'connect' or 'accept', got ${JSON.stringify(mode)}`);
   const alpn = checkAlpnList(who, opts.alpn);
+  alpnWire(who, alpn);
   if (mode === 'accept' && alpn.length > 0) {
     throw new SslError(`${who}: alpn is only for connect mode; use sslSetServerAlpn on the server context`, { code: 'ERR_SSL_ALPN_ACCEPT' });
   }

@@ -1,0 +1,223 @@
+// Shared test support: certificate paths, real peers (openssl s_server/s_client), stream pairs.
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { createHash, randomBytes } from 'node:crypto';
+import { Duplex, PassThrough, Readable, Writable } from 'node:stream';
+import { createServer } from 'node:net';
+
+export const root = fileURLToPath(new URL('../..', import.meta.url));
+/** Path of a file in the committed test PKI. */
+export const cert = (name) => join(process.env.OPENSSL_PORTS_TEST_CERTS ?? join(root, 'certs'), name);
+
+/** A free TCP port on loopback. */
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+    s.on('error', reject);
+  });
+}
+
+/** Waits until `text` (string or RegExp) appears in a child's output; resolves with all output so far. */
+export function waitForOutput(child, text, timeoutMs = 15000) {
+  return new Promise((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`timed out waiting for ${text}; got: ${out}`)), timeoutMs);
+    const on = (d) => {
+      out += d.toString('latin1');
+      if (typeof text === 'string' ? out.includes(text) : text.test(out)) {
+        clearTimeout(timer);
+        child.stdout?.off('data', on);
+        child.stderr?.off('data', on);
+        resolve(out);
+      }
+    };
+    child.stdout?.on('data', on);
+    child.stderr?.on('data', on);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`process exited (${code}) before ${text}: ${out}`));
+    });
+  });
+}
+
+/** Starts `openssl s_server` on a free port; returns { child, port, kill }. */
+export async function startSServer(args) {
+  const port = await freePort();
+  const child = spawn('openssl', ['s_server', '-accept', `127.0.0.1:${port}`, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+  await waitForOutput(child, 'ACCEPT');
+  return { child, port, kill: () => child.kill('SIGKILL') };
+}
+
+/** Runs a child to completion; resolves { code, stdout, stderr } (Buffers). */
+export function run(cmd, args, { input, timeoutMs = 60000, env } = {}) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'], env: env ?? process.env });
+    const out = [];
+    const err = [];
+    child.stdout.on('data', (d) => out.push(d));
+    child.stderr.on('data', (d) => err.push(d));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${cmd} timed out: ${Buffer.concat(err)}`));
+    }, timeoutMs);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout: Buffer.concat(out), stderr: Buffer.concat(err) });
+    });
+    if (input !== undefined) child.stdin.end(input);
+  });
+}
+
+/** Reads a Readable to its end. */
+export async function readAll(readable) {
+  const chunks = [];
+  for await (const c of readable) chunks.push(c);
+  return Buffer.concat(chunks);
+}
+
+/** Reads exactly n bytes from a Readable (without consuming more). */
+export function readExactly(readable, n) {
+  return new Promise((resolve, reject) => {
+    const chunks = [];
+    let have = 0;
+    const onReadable = () => {
+      let c;
+      while (have < n && (c = readable.read()) !== null) {
+        if (have + c.length > n) {
+          readable.unshift(c.subarray(n - have));
+          c = c.subarray(0, n - have);
+        }
+        chunks.push(c);
+        have += c.length;
+      }
+      if (have >= n) {
+        cleanup();
+        resolve(Buffer.concat(chunks));
+      }
+    };
+    const onEnd = () => {
+      cleanup();
+      reject(new Error(`stream ended after ${have} of ${n} bytes`));
+    };
+    const onError = (e) => {
+      cleanup();
+      reject(e);
+    };
+    const cleanup = () => {
+      readable.off('readable', onReadable);
+      readable.off('end', onEnd);
+      readable.off('error', onError);
+    };
+    readable.on('readable', onReadable);
+    readable.on('end', onEnd);
+    readable.on('error', onError);
+    onReadable();
+  });
+}
+
+/** SHA-256 of a Buffer, hex. */
+export const sha256 = (b) => createHash('sha256').update(b).digest('hex');
+
+/** Writes `total` pseudo-random bytes in `chunk`-sized writes with back-pressure; resolves with their SHA-256. */
+export async function writeRandom(output, total, chunk = 16384) {
+  const h = createHash('sha256');
+  const block = randomBytes(1 << 20);
+  let sent = 0;
+  while (sent < total) {
+    const n = Math.min(chunk, total - sent);
+    const off = sent % block.length;
+    const piece = block.subarray(off, Math.min(off + n, block.length));
+    h.update(piece);
+    sent += piece.length;
+    if (!output.write(piece)) await new Promise((r) => output.once('drain', r));
+  }
+  return h.digest('hex');
+}
+
+/** Hashes exactly n bytes from a Readable (leaving it open); resolves the hex SHA-256. */
+export function hashExactly(readable, n) {
+  return new Promise((resolve, reject) => {
+    const h = createHash('sha256');
+    let have = 0;
+    const onData = (c) => {
+      if (have + c.length > n) {
+        readable.off('data', onData);
+        return reject(new Error(`got ${have + c.length} bytes, expected ${n}`));
+      }
+      h.update(c);
+      have += c.length;
+      if (have === n) {
+        readable.off('data', onData);
+        readable.off('end', onEnd);
+        readable.pause();
+        resolve(h.digest('hex'));
+      }
+    };
+    const onEnd = () => reject(new Error(`stream ended after ${have} of ${n} bytes`));
+    readable.on('data', onData);
+    readable.once('end', onEnd);
+    readable.once('error', reject);
+  });
+}
+
+/** Hashes everything a Readable delivers; resolves { hash, bytes }. */
+export async function hashAll(readable) {
+  const h = createHash('sha256');
+  let bytes = 0;
+  for await (const c of readable) {
+    h.update(c);
+    bytes += c.length;
+  }
+  return { hash: h.digest('hex'), bytes };
+}
+
+/**
+ * Two connected in-memory pipes that deliver at most `limit` bytes per chunk, asynchronously:
+ * returns { a: { input, output }, b: { input, output } } where a.output → b.input and b.output → a.input.
+ */
+export function limitedPipePair(limit) {
+  const make = () => {
+    const reader = new PassThrough();
+    const writer = new Writable({
+      write(chunk, _enc, cb) {
+        let off = 0;
+        const step = () => {
+          if (off >= chunk.length) return cb();
+          const piece = chunk.subarray(off, off + limit);
+          off += piece.length;
+          reader.write(piece);
+          setImmediate(step);
+        };
+        step();
+      },
+      final(cb) {
+        reader.end();
+        cb();
+      },
+      destroy(err, cb) {
+        reader.destroy();
+        cb(err);
+      },
+    });
+    return { reader, writer };
+  };
+  const ab = make();
+  const ba = make();
+  return { a: { input: ba.reader, output: ab.writer }, b: { input: ab.reader, output: ba.writer } };
+}
+
+/** Forces garbage collection a few times (tests run with --expose-gc) and lets finalizers run. */
+export async function collectGarbage() {
+  for (let i = 0; i < 4; i++) {
+    globalThis.gc?.();
+    await new Promise((r) => setImmediate(r));
+  }
+}
+
+export { Duplex, PassThrough, Readable, Writable };
