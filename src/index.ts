@@ -46,3 +46,11 @@ export {
 } from './peer/certificate.js';
 export * from './peer/session.js';
 export * from './peer/channel-binding.js';
+export {
+  sslClientUpgrade,
+  sslServerUpgrade,
+  type SslClientUpgradeOptions,
+  type SslServerUpgradeOptions,
+} from './entry/upgrade.js';
+export * from './gerbil.js';
+export { sslPortsToWebStreams, type SslWebStreams } from './ports/web-streams.js';

@@ -131,6 +131,13 @@ const sessionsRegistry = new FinalizationRegistry<Map<string, Ptr>>((sessions) =
   sessions.clear();
 });
 
+/** @internal sets a context's protocol range (`max` 0 = the highest supported). */
+export function setMinProtocol(ctx: SslContext, min: number, max: number): void {
+  const { ssl } = native('setMinProtocol');
+  ssl.SSL_CTX_ctrl(ctx.ptr, SSL_CTRL_SET_MIN_PROTO_VERSION, min, 0);
+  ssl.SSL_CTX_ctrl(ctx.ptr, SSL_CTRL_SET_MAX_PROTO_VERSION, max, 0);
+}
+
 /** An SslError built from OpenSSL's error queue. */
 export function opensslFailure(who: string, what: string): SslError {
   const errors = drainErrors();

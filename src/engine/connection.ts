@@ -230,6 +230,7 @@ export class Connection implements PortOwner, SslHooks {
       this.transportOut.on('close', this.onClose);
     }
     this.transportOut.on('drain', this.onDrain);
+    this.transportIn.resume(); // a socket paused by a plaintext protocol (STARTTLS) must flow again
     if (o.handshakeTimeout && o.handshakeTimeout > 0) {
       this.timer = setTimeout(() => {
         this.fail(new SslError(`${this.who}: ${this.failedWord()} (handshake timed out after ${o.handshakeTimeout} ms)`, { code: 'ETIMEDOUT' }));

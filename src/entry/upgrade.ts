@@ -1,0 +1,123 @@
+/**
+ * STARTTLS: turning a connected plaintext socket (a `net.Socket` or any Duplex) into TLS, as Gerbil's
+ * `ssl-client-upgrade` and `ssl-server-upgrade` do. Bytes of the ClientHello that arrived together
+ * with the plaintext command are not lost: put them back with `socket.unshift(bytes)` or pass them
+ * as `initialData`.
+ *
+ * @module
+ */
+import { Socket } from 'node:net';
+import { Duplex } from 'node:stream';
+import { Connection } from '../engine/connection.js';
+import { contextOf, type SslContext } from '../context/context.js';
+import { sslSecureClientContext } from '../context/secure.js';
+import { assertBytes, assertString, typeError } from '../assert.js';
+import { checkOptionsObject, checkTimeout, DEFAULT_HANDSHAKE_TIMEOUT } from './options.js';
+import type { SslPorts } from './client.js';
+
+/** Options of {@link sslClientUpgrade}. */
+export interface SslClientUpgradeOptions {
+  /** Handshake time limit in ms (default 30 s). */
+  timeout?: number;
+  /** The client context (default: `defaultClientSslContext()`, which verifies against the system store). */
+  context?: SslContext;
+  /** The server's name: sent as SNI and verified when the context checks hostnames. */
+  host?: string;
+  /** Ciphertext already read from the socket. */
+  initialData?: Uint8Array;
+  /** Resume a session cached on the context for `host` (default true). */
+  reuseSession?: boolean;
+}
+
+/** Options of {@link sslServerUpgrade}. */
+export interface SslServerUpgradeOptions {
+  /** Handshake time limit in ms (default 30 s). */
+  timeout?: number;
+  /** Ciphertext already read from the socket (e.g. the start of the ClientHello after "STARTTLS\r\n"). */
+  initialData?: Uint8Array;
+}
+
+function checkSocket(who: string, socket: unknown): Duplex {
+  if (socket instanceof Duplex) return socket;
+  throw typeError(who, 'socket', 'a connected net.Socket or Duplex stream', socket);
+}
+
+/**
+ * Upgrades a connected client-side socket to TLS (the programmatic equivalent of STARTTLS) and
+ * resolves to the TLS `[input, output]` ports once the handshake is done. The socket belongs to the
+ * TLS connection from then on and is closed when both ports are closed.
+ *
+ * @example
+ * ```ts
+ * import { connect } from 'node:net';
+ * import { sslClientUpgrade } from 'openssl-ports';
+ * const socket = connect(25, 'mail.example.com');
+ * // … read the greeting, send "STARTTLS\r\n", read "220 ready" …
+ * const [input, output] = await sslClientUpgrade(socket, { host: 'mail.example.com' });
+ * ```
+ */
+export async function sslClientUpgrade(socket: Duplex, options: SslClientUpgradeOptions = {}): Promise<SslPorts> {
+  const who = 'sslClientUpgrade';
+  const s = checkSocket(who, socket);
+  const opts = checkOptionsObject(who, options) as SslClientUpgradeOptions;
+  const timeout = checkTimeout(who, opts.timeout);
+  const host = opts.host ?? null;
+  if (host !== null) assertString(who, 'host', host);
+  if (opts.initialData !== undefined) assertBytes(who, 'initialData', opts.initialData);
+  const context = opts.context === undefined || opts.context === null ? sslSecureClientContext() : contextOf(who, opts.context, { side: 'client' });
+  if (s instanceof Socket) s.setNoDelay(true);
+  const conn = new Connection({
+    who,
+    mode: 'connect',
+    context,
+    hostname: host,
+    sessionKey: host ? `upgrade:${host}` : null,
+    reuseSession: opts.reuseSession ?? true,
+    input: s,
+    output: s,
+    socket: s instanceof Socket ? s : null,
+    closeTransport: true,
+    shutdownOnClose: false,
+    handshakeTimeout: timeout ?? DEFAULT_HANDSHAKE_TIMEOUT,
+    initialData: opts.initialData ? Buffer.from(opts.initialData) : null,
+  });
+  await conn.start();
+  return [conn.inputPort, conn.outputPort];
+}
+
+/**
+ * Upgrades a connected server-side socket to TLS with a server context (the answer to STARTTLS) and
+ * resolves to the TLS `[input, output]` ports once the handshake is done.
+ *
+ * @example
+ * ```ts
+ * import { sslServerUpgrade, makeServerSslContext } from 'openssl-ports';
+ * const ctx = makeServerSslContext('certs/server-rsa-chain.pem', 'certs/server-rsa.key');
+ * // … after reading "STARTTLS\r\n" and answering "220 ready\r\n":
+ * const [input, output] = await sslServerUpgrade(socket, ctx);
+ * ```
+ */
+export async function sslServerUpgrade(socket: Duplex, context: SslContext, options: SslServerUpgradeOptions = {}): Promise<SslPorts> {
+  const who = 'sslServerUpgrade';
+  const s = checkSocket(who, socket);
+  const ctx = contextOf(who, context, { side: 'server' });
+  const opts = checkOptionsObject(who, options) as SslServerUpgradeOptions;
+  const timeout = checkTimeout(who, opts.timeout);
+  if (opts.initialData !== undefined) assertBytes(who, 'initialData', opts.initialData);
+  if (s instanceof Socket) s.setNoDelay(true);
+  const conn = new Connection({
+    who,
+    mode: 'accept',
+    context: ctx,
+    hostname: null,
+    input: s,
+    output: s,
+    socket: s instanceof Socket ? s : null,
+    closeTransport: true,
+    shutdownOnClose: false,
+    handshakeTimeout: timeout ?? DEFAULT_HANDSHAKE_TIMEOUT,
+    initialData: opts.initialData ? Buffer.from(opts.initialData) : null,
+  });
+  await conn.start();
+  return [conn.inputPort, conn.outputPort];
+}
