@@ -46,8 +46,9 @@ const SSL_SESS_CACHE_CLIENT = 0x1;
 const SSL_SESS_CACHE_SERVER = 0x2;
 const SSL_SESS_CACHE_NO_INTERNAL_STORE = 0x300;
 const SSL_CTRL_SET_TLSEXT_SERVERNAME_CB = 53;
-/** SSL_OP_NO_RENEGOTIATION is left off: the seed renegotiates to verify a live TLS 1.2 port. */
-const SSL_OP_IGNORE_UNEXPECTED_EOF = 1 << 7;
+// SSL_OP_NO_RENEGOTIATION is left off: the seed renegotiates to verify a live TLS 1.2 port.
+// SSL_OP_IGNORE_UNEXPECTED_EOF is left off too, so that a peer's close_notify ('zero-return') stays
+// distinguishable from a bare TCP close (which the engine reports itself).
 
 const registry = new FinalizationRegistry<Ptr>((ptr) => {
   native('SslContext').ssl.SSL_CTX_free(ptr);
@@ -97,7 +98,6 @@ export class SslContext {
     ssl.SSL_CTX_ctrl(ptr, SSL_CTRL_SET_MIN_PROTO_VERSION, settings.min, 0);
     ssl.SSL_CTX_ctrl(ptr, SSL_CTRL_SET_MAX_PROTO_VERSION, settings.max, 0);
     ssl.SSL_CTX_ctrl(ptr, SSL_CTRL_MODE, SSL_MODE_RELEASE_BUFFERS | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER, 0);
-    ssl.SSL_CTX_set_options(ptr, SSL_OP_IGNORE_UNEXPECTED_EOF);
     if (trampolines) {
       // Set on every context: after an SNI switch OpenSSL reads these from the new context.
       ssl.SSL_CTX_set_keylog_callback(ptr, trampolines.keylog);

@@ -24,6 +24,7 @@ const SSL_ERROR_SSL = 1;
 const SSL_ERROR_WANT_READ = 2;
 const SSL_ERROR_SYSCALL = 5;
 const SSL_ERROR_ZERO_RETURN = 6;
+const SSL_RECEIVED_SHUTDOWN = 2;
 const SSL_VERIFY_NONE = 0;
 const SSL_VERIFY_PEER = 1;
 const SSL_VERIFY_FAIL_IF_NO_PEER_CERT = 2;
@@ -36,6 +37,8 @@ const X509_V_ERR_IP_ADDRESS_MISMATCH = 64;
 const X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS = 0x4;
 /** Largest slice handed to OpenSSL at once (one TLS record of plaintext; keeps memory BIOs small). */
 const SLICE = 16 * 1024;
+/** How long live verification (renegotiation, post-handshake auth) may wait for the peer. */
+const VERIFY_TIMEOUT = 30_000;
 
 /** Everything a connection is made from. */
 export interface ConnectionOptions {
@@ -560,6 +563,9 @@ export class Connection implements PortOwner, SslHooks {
     const { ssl } = this.n;
     const s = this.sslPtr(who);
     if (this.state !== 'open') return Promise.reject(new SslError(`${who}: failed (the connection is not open)`, { code: 'ERR_SSL_CLOSED' }));
+    if (ssl.SSL_get_shutdown(s) & SSL_RECEIVED_SHUTDOWN) {
+      return Promise.reject(new SslError(`${who}: failed (the peer has shut the connection down)`, { status: 'zero-return', code: 'ERR_SSL_PEER_SHUTDOWN' }));
+    }
     this.verify = mode;
     const tls13 = ssl.SSL_version(s) === 0x0304;
     if (tls13 && this.mode === 'accept') {
@@ -581,7 +587,15 @@ export class Connection implements PortOwner, SslHooks {
     }
     return new Promise<void>((resolve, reject) => {
       let started = false;
-      this.verifyWaiter = {
+      // The peer must read for the exchange to progress; never wait forever.
+      const timer = setTimeout(() => {
+        if (this.verifyWaiter !== waiter) return;
+        this.verifyWaiter = null;
+        if (this.ssl) ssl.SSL_set_msg_callback(this.ssl, null);
+        reject(new SslError(`${who}: failed (the peer did not answer within ${VERIFY_TIMEOUT} ms)`, { code: 'ETIMEDOUT' }));
+      }, VERIFY_TIMEOUT);
+      timer.unref?.();
+      const waiter = {
         check: () => {
           if (!started) {
             // Kick the exchange: TLS 1.2 needs a handshake call, TLS 1.3 sends the request on the next write/read.
@@ -598,18 +612,21 @@ export class Connection implements PortOwner, SslHooks {
           return ssl.SSL_renegotiate_pending(s) === 0;
         },
         resolve: () => {
+          clearTimeout(timer);
           this.verifyWaiter = null;
           if (this.ssl) ssl.SSL_set_msg_callback(this.ssl, null);
           if (mode === 'require' && !this.peerVerified()) {
             reject(new SslError(`${who}: failed (${this.verifyResultText()})`, { status: 'ssl', code: 'CERTIFICATE_VERIFY_FAILED' }));
           } else resolve();
         },
-        reject: (e) => {
+        reject: (e: Error) => {
+          clearTimeout(timer);
           this.verifyWaiter = null;
           if (this.ssl) ssl.SSL_set_msg_callback(this.ssl, null);
           reject(e);
         },
       };
+      this.verifyWaiter = waiter;
       this.transportIn.resume();
       this.drive();
     });
@@ -705,6 +722,9 @@ export class Connection implements PortOwner, SslHooks {
 
   private handshakeError(e: number): SslError {
     const errors = drainErrors();
+    if (this.transportEnded && (e === SSL_ERROR_SYSCALL || errors.some((x) => /unexpected eof/i.test(x.reason)))) {
+      return new SslError(`${this.who}: ${this.failedWord()} (connection closed by peer during handshake)`, { status: 'syscall', code: 'ECONNRESET' });
+    }
     const reasons = errors.map((x) => x.reason);
     const vr = this.ssl ? this.n.ssl.SSL_get_verify_result(this.ssl) : 0;
     if (vr !== X509_V_OK && reasons.some((r) => /certificate verify failed/i.test(r))) {
