@@ -207,7 +207,12 @@ export class Connection implements PortOwner, SslHooks {
       }
       if (this.sessionKey && this.reuseSession) {
         const session = o.context.sessions.get(this.sessionKey);
-        if (session) ssl.SSL_set_session(s, session);
+        // Offer a copy, so that closing this connection without close_notify cannot spoil the cached one.
+        const copy = session ? ssl.SSL_SESSION_dup(session) : 0;
+        if (copy) {
+          ssl.SSL_set_session(s, copy);
+          ssl.SSL_SESSION_free(copy); // the SSL holds its own reference
+        }
       }
     } else {
       ssl.SSL_set_accept_state(s);
@@ -535,7 +540,8 @@ export class Connection implements PortOwner, SslHooks {
   onServername(): number {
     const cb = this.originalContext.sniCallback;
     const name = this.n.ssl.SSL_get_servername(this.ssl, 0);
-    if (!cb || name === null) return TLSEXT_ERR.NOACK;
+    if (name === null) return TLSEXT_ERR.NOACK;
+    if (!cb) return TLSEXT_ERR.OK; // acknowledge: the session records the name, which resumption checks
     const next = cb(name);
     if (next instanceof SslContext && next.side === 'server' && next !== this.context) {
       this.n.ssl.SSL_set_SSL_CTX(this.ssl, next.ptr);
@@ -546,14 +552,18 @@ export class Connection implements PortOwner, SslHooks {
 
   onNewSession(session: Ptr): boolean {
     if (!this.sessionKey || !this.reuseSession) return false;
+    // Keep a copy: OpenSSL marks a connection's own session unresumable when the connection is freed
+    // without close_notify, which is how the seed closes ports by default.
+    const copy = this.n.ssl.SSL_SESSION_dup(session);
+    if (!copy) return false;
     const sessions = this.originalContext.sessions;
     const old = sessions.get(this.sessionKey);
     if (old) {
       this.n.ssl.SSL_SESSION_free(old);
       freed('SSL_SESSION');
     }
-    sessions.set(this.sessionKey, created('SSL_SESSION', session));
-    return true;
+    sessions.set(this.sessionKey, created('SSL_SESSION', copy));
+    return false;
   }
 
   // ---- live verification (sslSetVerify / sslTryVerify on a port) ----

@@ -144,6 +144,7 @@ function declareSsl(lib: KoffiLibrary) {
     SSL_CIPHER_get_name: f<(c: Ptr) => string | null>('const char *SSL_CIPHER_get_name(uintptr_t c)'),
     SSL_session_reused: f<(ssl: Ptr) => number>('int SSL_session_reused(uintptr_t ssl)'),
     SSL_set_session: f<(ssl: Ptr, s: Ptr) => number>('int SSL_set_session(uintptr_t ssl, uintptr_t s)'),
+    SSL_SESSION_dup: f<(s: Ptr) => Ptr>('uintptr_t SSL_SESSION_dup(uintptr_t s)'),
     SSL_SESSION_free: f<(s: Ptr) => void>('void SSL_SESSION_free(uintptr_t s)'),
     SSL_SESSION_is_resumable: f<(s: Ptr) => number>('int SSL_SESSION_is_resumable(uintptr_t s)'),
     SSL_export_keying_material: f<(ssl: Ptr, out: Mem, olen: number, label: Mem, llen: number, ctx: Mem, clen: number, use: number) => number>(
