@@ -122,7 +122,7 @@ export class Connection implements PortOwner, SslHooks {
   private timer: NodeJS.Timeout | null = null;
   private error: SslError | null = null;
   /** Waiters for renegotiation / post-handshake verification. */
-  private verifyWaiter: { check: () => boolean; resolve: () => void; reject: (e: Error) => void } | null = null;
+  private verifyWaiter: { check: () => boolean; who: string; resolve: () => void; reject: (e: Error) => void } | null = null;
   private readonly onData = (chunk: Buffer | string): void => this.onTransportData(chunk);
   private readonly onEnd = (): void => this.onTransportEnd();
   private readonly onError = (err: Error): void => this.onTransportError(err);
@@ -578,21 +578,28 @@ export class Connection implements PortOwner, SslHooks {
     }
     this.verify = mode;
     const tls13 = ssl.SSL_version(s) === 0x0304;
-    if (tls13 && this.mode === 'accept') {
-      this.phaDone = false;
-      ssl.SSL_set_msg_callback(s, trampolines?.message ?? null);
-    }
     if (this.mode === 'connect') {
       // A client checks the server's certificate only in a handshake; renegotiate to re-check (TLS 1.2).
       this.applyVerifyMode(false);
-      if (tls13) return Promise.resolve(this.checkPeerNow(who));
+      if (tls13) {
+        try {
+          this.checkPeerNow(who);
+          return Promise.resolve();
+        } catch (e) {
+          return Promise.reject(e);
+        }
+      }
     } else {
       this.applyVerifyMode(tls13);
     }
+    // The exchange is over when the peer's Finished arrives (seen by the message callback).
+    this.peerFinished = false;
+    ssl.SSL_set_msg_callback(s, trampolines?.message ?? null);
     clearErrors();
     const r = tls13 ? ssl.SSL_verify_client_post_handshake(s) : ssl.SSL_renegotiate(s);
     if (r !== 1) {
       const errors = drainErrors();
+      ssl.SSL_set_msg_callback(s, null);
       return Promise.reject(new SslError(`${who}: failed (${errors.map((e) => e.reason).join('; ') || 'cannot start renegotiation'})`, { status: 'ssl', code: errors.length ? reasonCode(errors[errors.length - 1]!.reason) : null }));
     }
     return new Promise<void>((resolve, reject) => {
@@ -613,14 +620,14 @@ export class Connection implements PortOwner, SslHooks {
             const h = ssl.SSL_do_handshake(s);
             if (h !== 1) {
               const e = ssl.SSL_get_error(s, h);
-              if (e !== SSL_ERROR_WANT_READ) throw this.ioError(e, drainErrors(), 'failed');
+              if (e !== SSL_ERROR_WANT_READ) throw this.ioError(e, drainErrors(), 'failed', who);
             }
             this.flushOut();
             return false;
           }
-          if (tls13) return this.phaComplete();
-          return ssl.SSL_renegotiate_pending(s) === 0;
+          return this.peerFinished;
         },
+        who,
         resolve: () => {
           clearTimeout(timer);
           this.verifyWaiter = null;
@@ -642,14 +649,11 @@ export class Connection implements PortOwner, SslHooks {
     });
   }
 
-  private phaDone = false;
-  private phaComplete(): boolean {
-    return this.phaDone;
-  }
+  private peerFinished = false;
 
   onMessage(written: boolean, contentType: number, firstByte: number): void {
-    // The client's Finished closes its answer to a post-handshake CertificateRequest.
-    if (!written && contentType === 22 && firstByte === 20) this.phaDone = true;
+    // The peer's Finished ends its part of a renegotiation or of post-handshake authentication.
+    if (!written && contentType === 22 && firstByte === 20) this.peerFinished = true;
   }
 
   private stepVerify(): void {
@@ -661,6 +665,7 @@ export class Connection implements PortOwner, SslHooks {
       const buf = (this.readBuffer ??= Buffer.allocUnsafe(SLICE));
       for (;;) {
         if (w.check()) {
+          this.flushOut();
           w.resolve();
           return;
         }
@@ -672,11 +677,11 @@ export class Connection implements PortOwner, SslHooks {
         const e = ssl.SSL_get_error(this.ssl, r);
         this.flushOut();
         if (e === SSL_ERROR_WANT_READ) {
-          if (this.transportEnded) throw new SslError(`${this.who}: failed (connection closed by peer)`, { status: 'syscall' });
+          if (this.transportEnded) throw new SslError(`${w.who}: failed (connection closed by peer)`, { status: 'syscall' });
           if (w.check()) w.resolve();
           return;
         }
-        throw this.ioError(e, drainErrors(), 'failed');
+        throw this.ioError(e, drainErrors(), 'failed', w.who);
       }
     } catch (e) {
       const err = e instanceof SslError ? e : new SslError(String(e));
@@ -748,10 +753,10 @@ export class Connection implements PortOwner, SslHooks {
     });
   }
 
-  private ioError(e: number, errors: { reason: string }[], what: string): SslError {
+  private ioError(e: number, errors: { reason: string }[], what: string, who: string = this.who): SslError {
     const last = errors[errors.length - 1];
     const detail = errors.length ? errors.map((x) => x.reason).join('; ') : e === SSL_ERROR_SYSCALL ? 'connection reset' : `SSL_get_error ${e}`;
-    return new SslError(`${this.who}: ${what} (${detail})`, { status: statusFromSslError(e), code: last ? reasonCode(last.reason) : null });
+    return new SslError(`${who}: ${what} (${detail})`, { status: statusFromSslError(e), code: last ? reasonCode(last.reason) : null });
   }
 
   /** Fails the connection: rejects the handshake or errors the ports, closes the transport, frees the SSL. */
