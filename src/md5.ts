@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { digest, type HashInput } from './hash/digest.js';
+import { digestBytes, type HashInput } from './hash/digest.js';
 import { bytesToHexString } from './hash/hex.js';
 
 export type { HashInput } from './hash/digest.js';
@@ -19,7 +19,7 @@ export type { HashInput } from './hash/digest.js';
  * ```
  */
 export function md5Bytes(input: HashInput): Promise<Buffer> {
-  return digest('md5Bytes', 'MD5', input);
+  return digestBytes('md5Bytes', 'MD5', input);
 }
 
 /**
@@ -32,5 +32,5 @@ export function md5Bytes(input: HashInput): Promise<Buffer> {
  * ```
  */
 export async function md5(input: HashInput): Promise<string> {
-  return bytesToHexString(await digest('md5', 'MD5', input));
+  return bytesToHexString(await digestBytes('md5', 'MD5', input));
 }

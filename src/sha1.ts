@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { digest, type HashInput } from './hash/digest.js';
+import { digestBytes, type HashInput } from './hash/digest.js';
 import { bytesToHexString } from './hash/hex.js';
 
 export { bytesToHexString, hexStringToBytes } from './hash/hex.js';
@@ -21,7 +21,7 @@ export type { HashInput } from './hash/digest.js';
  * ```
  */
 export function sha1Bytes(input: HashInput): Promise<Buffer> {
-  return digest('sha1Bytes', 'SHA1', input);
+  return digestBytes('sha1Bytes', 'SHA1', input);
 }
 
 /**
@@ -34,5 +34,5 @@ export function sha1Bytes(input: HashInput): Promise<Buffer> {
  * ```
  */
 export async function sha1(input: HashInput): Promise<string> {
-  return bytesToHexString(await digest('sha1', 'SHA1', input));
+  return bytesToHexString(await digestBytes('sha1', 'SHA1', input));
 }

@@ -46,6 +46,7 @@ const SSL_SESS_CACHE_CLIENT = 0x1;
 const SSL_SESS_CACHE_SERVER = 0x2;
 const SSL_SESS_CACHE_NO_INTERNAL_STORE = 0x300;
 const SSL_CTRL_SET_TLSEXT_SERVERNAME_CB = 53;
+const SSL_CTRL_SET_DH_AUTO = 118;
 const SSL_OP_NO_SESSION_RESUMPTION_ON_RENEGOTIATION = 0x10000;
 // SSL_OP_NO_RENEGOTIATION is left off: the seed renegotiates to verify a live TLS 1.2 port.
 // SSL_OP_IGNORE_UNEXPECTED_EOF is left off too, so that a peer's close_notify ('zero-return') stays
@@ -113,6 +114,8 @@ export class SslContext {
     if (side === 'server') {
       // A renegotiation asked for by sslSetVerify must be a full handshake, or no certificate is requested.
       ssl.SSL_CTX_set_options(ptr, SSL_OP_NO_SESSION_RESUMPTION_ON_RENEGOTIATION);
+      // Ephemeral DHE with automatically chosen groups (the seed: enabled by default, no parameters).
+      ssl.SSL_CTX_ctrl(ptr, SSL_CTRL_SET_DH_AUTO, 1, 0);
       ssl.SSL_CTX_ctrl(ptr, SSL_CTRL_SET_SESS_CACHE_MODE, SSL_SESS_CACHE_SERVER, 0);
       const sid = Buffer.from(`openssl-ports:${process.pid}:${++sessionIdCounter}`);
       ssl.SSL_CTX_set_session_id_context(ptr, sid, Math.min(sid.length, 32));

@@ -3,49 +3,78 @@
  * fallback (@noble/hashes) where OpenSSL is unavailable or refuses the algorithm (e.g. MD5 under FIPS).
  * Input is consumed chunk by chunk: a stream of any size never sits in memory.
  *
- * Ownership: each digest owns one `EVP_MD_CTX` from start to end (freed in `finally`). The fetched
- * `EVP_MD` of each algorithm is a process-lifetime cache (not counted, never freed).
+ * Ownership: each digest owns one `EVP_MD_CTX` from start to end (counted with `created`/`freed`, freed
+ * in `finally`, also when the input fails). The fetched `EVP_MD` of each algorithm is a process-lifetime
+ * cache: it is deliberately not counted and never freed, so `objectCounts()` returns to zero.
  *
  * @module
  */
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { sha1 as nobleSha1, md5 as nobleMd5 } from '@noble/hashes/legacy.js';
 import { crypto as C } from '../ffi/bindings.js';
+import { loadFailReason } from '../ffi/library.js';
 import { created, freed } from '../ffi/objects.js';
 import { clearErrors } from '../ffi/native.js';
 
-/** The digests of the seed. */
+/**
+ * The digests of the seed, by their OpenSSL names.
+ *
+ * @example
+ * ```ts
+ * const alg: DigestAlgorithm = 'SHA1';
+ * ```
+ */
 export type DigestAlgorithm = 'SHA1' | 'MD5';
 
-/** What the hashing procedures accept. */
+/**
+ * What the hashing procedures accept: an input port (`Readable` delivering bytes), any async iterable
+ * of byte chunks, or the bytes themselves.
+ *
+ * @example
+ * ```ts
+ * const a: HashInput = Buffer.from('abc');
+ * const b: HashInput = createReadStream('file.bin');
+ * const c: HashInput = (async function* () { yield new Uint8Array([1, 2]); })();
+ * ```
+ */
 export type HashInput = Readable | AsyncIterable<Uint8Array> | Uint8Array;
 
-/** Largest slice handed to EVP_DigestUpdate at once. */
+/** Largest slice handed to one EVP_DigestUpdate call. */
 const SLICE = 1 << 20;
 
+/** Process-lifetime cache of fetched EVP_MDs (0 = OpenSSL refused the algorithm). Not counted, never freed. */
 const mdCache = new Map<DigestAlgorithm, number>();
+/** Algorithms whose fallback has already been announced (one warning per algorithm per process). */
 const warned = new Set<DigestAlgorithm>();
 
 function forcedFallback(): boolean {
   return process.env.OPENSSL_PORTS_FORCE_HASH_FALLBACK === '1';
 }
 
-/** The EVP_MD for `alg`, or 0 when OpenSSL cannot provide it. */
+/** The EVP_MD for `alg`, or 0 when OpenSSL is not to be used or cannot provide it. */
 function fetchMd(alg: DigestAlgorithm): number {
   if (!C || forcedFallback()) return 0;
   let md = mdCache.get(alg);
   if (md === undefined) {
     md = C.EVP_MD_fetch(0, alg, null);
-    clearErrors();
+    clearErrors(); // a refused fetch leaves an entry that would poison later SSL_get_error calls
     mdCache.set(alg, md);
   }
   return md;
 }
 
-function warnFallback(alg: DigestAlgorithm, why: string): void {
+function fallbackReason(): string {
+  if (forcedFallback()) return 'OPENSSL_PORTS_FORCE_HASH_FALLBACK=1 is set';
+  if (!C) return `OpenSSL is not available (${loadFailReason ?? 'unknown reason'})`;
+  return 'the OpenSSL in use refuses the algorithm (FIPS mode?)';
+}
+
+function warnFallback(alg: DigestAlgorithm): void {
   if (warned.has(alg)) return;
   warned.add(alg);
-  process.emitWarning(`${alg} is computed in JavaScript (@noble/hashes), not by OpenSSL: ${why}`, { code: 'OPENSSL_PORTS_HASH_FALLBACK' });
+  process.emitWarning(`openssl-ports: ${alg} is computed in JavaScript (@noble/hashes), not by OpenSSL: ${fallbackReason()}`, {
+    code: 'OPENSSL_PORTS_HASH_FALLBACK',
+  });
 }
 
 interface Hasher {
@@ -56,8 +85,12 @@ interface Hasher {
 
 function evpHasher(who: string, md: number): Hasher {
   const c = C!;
+  const size = c.EVP_MD_get_size(md);
   const ctx = created('EVP_MD_CTX', c.EVP_MD_CTX_new());
-  if (!ctx) throw new Error(`${who}: out of memory`);
+  if (!ctx) {
+    clearErrors();
+    throw new Error(`${who}: OpenSSL could not allocate a digest context`);
+  }
   let live = true;
   const dispose = (): void => {
     if (!live) return;
@@ -72,19 +105,28 @@ function evpHasher(who: string, md: number): Hasher {
   }
   return {
     update(chunk) {
-      for (let off = 0; off < chunk.length; off += SLICE) {
-        const part = off === 0 && chunk.length <= SLICE ? chunk : chunk.subarray(off, Math.min(off + SLICE, chunk.length));
-        if (c.EVP_DigestUpdate(ctx, part, part.length) !== 1) throw new Error(`${who}: digest update failed`);
+      const n = chunk.length;
+      if (n <= SLICE) {
+        // The common case: the chunk goes to OpenSSL as it is, no copy, no allocation.
+        if (c.EVP_DigestUpdate(ctx, chunk, n) !== 1) fail('digest update failed');
+        return;
+      }
+      for (let off = 0; off < n; off += SLICE) {
+        const part = chunk.subarray(off, Math.min(off + SLICE, n));
+        if (c.EVP_DigestUpdate(ctx, part, part.length) !== 1) fail('digest update failed');
       }
     },
     finish() {
-      const out = Buffer.alloc(64);
-      const len = Buffer.alloc(4);
-      if (c.EVP_DigestFinal_ex(ctx, out, len) !== 1) throw new Error(`${who}: digest failed`);
-      return Buffer.from(out.subarray(0, len.readUInt32LE(0)));
+      const out = Buffer.alloc(size); // exactly the digest: no view into a larger buffer
+      if (c.EVP_DigestFinal_ex(ctx, out, null) !== 1) fail('digest finalisation failed');
+      return out;
     },
     dispose,
   };
+  function fail(what: string): never {
+    clearErrors();
+    throw new Error(`${who}: ${what}`);
+  }
 }
 
 function nobleHasher(alg: DigestAlgorithm): Hasher {
@@ -99,7 +141,7 @@ function nobleHasher(alg: DigestAlgorithm): Hasher {
 function makeHasher(who: string, alg: DigestAlgorithm): Hasher {
   const md = fetchMd(alg);
   if (md) return evpHasher(who, md);
-  warnFallback(alg, forcedFallback() ? 'OPENSSL_PORTS_FORCE_HASH_FALLBACK=1' : C ? 'OpenSSL refuses the algorithm (FIPS?)' : 'OpenSSL is not available');
+  warnFallback(alg);
   return nobleHasher(alg);
 }
 
@@ -107,13 +149,35 @@ function isAsyncIterable(v: unknown): v is AsyncIterable<unknown> {
   return v !== null && typeof v === 'object' && typeof (v as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function';
 }
 
-/** Which algorithm OpenSSL computes (true) or the fallback (false), for tests and `info`. */
+function describe(v: unknown): string {
+  if (v === null) return 'null';
+  if (typeof v === 'object') return (v as object).constructor?.name ?? 'object';
+  return typeof v;
+}
+
+/**
+ * Whether OpenSSL computes `alg` (true) or the @noble/hashes fallback does (false).
+ *
+ * @example
+ * ```ts
+ * digestByOpenssl('MD5'); // false in FIPS mode
+ * ```
+ */
 export function digestByOpenssl(alg: DigestAlgorithm): boolean {
   return fetchMd(alg) !== 0;
 }
 
-/** Digests everything `input` delivers. */
-export async function digest(who: string, alg: DigestAlgorithm, input: HashInput): Promise<Buffer> {
+/**
+ * Digests everything `input` delivers, read to its end, chunk by chunk. Bytes are digested at once in
+ * one synchronous pass; streams and iterables are consumed with `for await`, never buffered whole.
+ * `who` names the public procedure in error messages.
+ *
+ * @example
+ * ```ts
+ * await digestBytes('sha1Bytes', 'SHA1', Buffer.from('abc')); // <Buffer a9 99 3e 36 …>
+ * ```
+ */
+export async function digestBytes(who: string, alg: DigestAlgorithm, input: HashInput): Promise<Buffer> {
   if (input instanceof Uint8Array) {
     const h = makeHasher(who, alg);
     try {
@@ -124,13 +188,14 @@ export async function digest(who: string, alg: DigestAlgorithm, input: HashInput
     }
   }
   if (!isAsyncIterable(input)) {
-    throw new TypeError(`${who}: input must be a Readable, an AsyncIterable of Uint8Array or a Uint8Array, got ${input === null ? 'null' : typeof input}`);
+    throw new TypeError(`${who}: input must be a Readable, an AsyncIterable of Uint8Array or a Uint8Array, got ${describe(input)}`);
   }
   const h = makeHasher(who, alg);
   try {
     for await (const chunk of input as AsyncIterable<unknown>) {
       if (!(chunk instanceof Uint8Array)) {
-        throw new TypeError(`${who}: the input delivered a ${typeof chunk} chunk; it must deliver bytes (Uint8Array)`);
+        // Leaving the loop calls the iterator's return(), which destroys a Readable.
+        throw new TypeError(`${who}: the input delivered a ${describe(chunk)} chunk; it must deliver bytes (Uint8Array), not text or objects`);
       }
       h.update(chunk);
     }
