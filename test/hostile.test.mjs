@@ -1,0 +1,108 @@
+// Hostile input and API misuse: the fuzzer's short run (>= 10,000 cases), garbage over real TCP,
+// and misuse of the API. Each case ends in an SslError or a clean refusal: never a crash or a hang.
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { connect } from 'node:net';
+import { randomBytes } from 'node:crypto';
+import * as o from '../dist/index.js';
+import { runFuzz, captureFlights } from './fuzz/fuzz.mjs';
+import { cert, readExactly, collectGarbage } from './support/helpers.mjs';
+
+test('mutation fuzzer: 10,000 mutated handshakes against server and client', async (t) => {
+  const cases = Number(process.env.FUZZ_CASES ?? 10_000);
+  const res = await runFuzz({ cases, seed: Number(process.env.FUZZ_SEED ?? 20261123) });
+  t.diagnostic(`fuzz: ${JSON.stringify(res)}`);
+  assert.equal(res.cases, cases);
+  assert.equal(res.other, 0);
+  assert.equal(res.unhandled, 0);
+  assert.equal(res['ssl-error'] + res.completed, cases);
+  await collectGarbage();
+  const counts = o.sslObjectCounts();
+  assert.equal(counts.SSL, 0);
+  assert.equal(counts.BIO, 0);
+});
+
+async function listener() {
+  const ctx = o.sslMakeServerContext('auto', { certificateChain: cert('server-rsa-chain.pem'), privateKey: ['pem', cert('server-rsa.key')] });
+  const l = await o.sslListen(0, 5, false, '127.0.0.1', ctx);
+  return { l, port: o.sslListenerPort(l) };
+}
+
+function rawSend(port, bytes, { end = true, destroyAfter = 0 } = {}) {
+  const s = connect(port, '127.0.0.1', () => {
+    s.write(bytes);
+    if (destroyAfter) setTimeout(() => s.destroy(), destroyAfter);
+    else if (end) s.end();
+  });
+  s.on('error', () => {});
+  s.resume();
+  return s;
+}
+
+test('garbage, a truncated ClientHello and a socket closed mid-handshake fail that accept only', async () => {
+  const { l, port } = await listener();
+  const { fromClient } = await captureFlights('tls13', 'rsa');
+  const clientHello = fromClient.subarray(0, 5 + fromClient.readUInt16BE(3));
+  const attacks = [
+    ['random bytes', randomBytes(4096), {}],
+    ['HTTP request', Buffer.from('GET / HTTP/1.1\r\nHost: x\r\n\r\n'), {}],
+    ['truncated ClientHello', clientHello.subarray(0, clientHello.length >> 1), {}],
+    ['ClientHello then close', clientHello, { destroyAfter: 20 }],
+    ['empty connection', Buffer.alloc(0), {}],
+  ];
+  for (const [name, bytes, opts] of attacks) {
+    const s = rawSend(port, bytes, opts);
+    await assert.rejects(o.sslAccept(l, { timeout: 3000 }), (e) => {
+      assert.ok(o.isSslError(e), `${name}: ${e}`);
+      assert.match(e.message, /^sslAccept: accept failed/, name);
+      return true;
+    });
+    s.destroy();
+    // The next real client is served.
+    const accepted = o.sslAccept(l);
+    const [cin, cout] = await o.sslConnect('127.0.0.1', port);
+    const [sin, sout] = await accepted;
+    cout.write('ok');
+    assert.equal((await readExactly(sin, 2)).toString(), 'ok', name);
+    for (const p of [cin, cout, sin, sout]) p.destroy();
+  }
+  // A client that stalls mid-handshake is cut off by the listener's handshake timeout.
+  l.handshakeTimeout = 300;
+  const stalled = rawSend(port, clientHello.subarray(0, 10), { end: false });
+  await assert.rejects(o.sslAccept(l), (e) => e.code === 'ETIMEDOUT' && /handshake timed out/.test(e.message));
+  stalled.destroy();
+  await o.sslClose(l);
+});
+
+test('API misuse: closed ports, double close, wrong kinds, huge ALPN lists, invalid PEM', async () => {
+  const { l, port } = await listener();
+  const accepted = o.sslAccept(l);
+  const [cin, cout] = await o.sslConnect('127.0.0.1', port);
+  const [sin, sout] = await accepted;
+  cout.destroy();
+  cout.destroy();
+  cin.destroy();
+  const writeErr = await new Promise((resolve) => cout.write('x', resolve));
+  assert.ok(writeErr instanceof Error);
+  assert.throws(() => o.sslPeerVerified(cin), (e) => o.isSslError(e) && /closed/.test(e.message));
+  assert.throws(() => o.sslGetAlpnSelected(cout), (e) => o.isSslError(e));
+  sin.destroy();
+  sout.destroy();
+  await o.sslClose(l);
+  await o.sslClose(l); // twice is fine
+  await assert.rejects(o.sslAccept(l), (e) => o.isSslError(e) && /closed/.test(e.message));
+  await assert.rejects(o.sslAccept({}), TypeError);
+  await assert.rejects(o.sslConnect('127.0.0.1', port, o.sslMakeServerContext()), TypeError);
+  await assert.rejects(o.sslListen(0, 5, false, null, o.sslMakeClientContext()), TypeError);
+  const huge = Array.from({ length: 300 }, () => Buffer.alloc(255, 97));
+  await assert.rejects(o.sslConnect('127.0.0.1', port, 'auto', { alpn: huge }), RangeError);
+  assert.throws(() => o.sslSetServerAlpn(o.sslMakeServerContext(), huge), RangeError);
+  const ctx = o.sslMakeServerContext();
+  assert.throws(() => o.sslLoadPrivateKey(ctx, ['data', randomBytes(2000)]), (e) => o.isSslError(e));
+  assert.throws(() => o.sslLoadPrivateKey(ctx, ['data', Buffer.from('-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n')]), (e) => o.isSslError(e));
+  assert.throws(() => o.sslMakeServerContext('auto', { privateKey: ['pem-data', Buffer.from('junk')] }), (e) => o.isSslError(e));
+  assert.throws(() => o.sslMakeServerContext('auto', { privateKey: ['der', cert('server-rsa.key')] }), (e) => o.isSslError(e));
+  assert.throws(() => o.sslLoadCertificateChain(ctx, cert('certs-does-not-exist.pem')), (e) => o.isSslError(e));
+  assert.throws(() => o.sslPeerVerified('port'), TypeError);
+  assert.throws(() => o.sslAbandonPort(42), TypeError);
+});
