@@ -58,5 +58,13 @@ function loadLegacy(): boolean {
   return true;
 }
 
-/** Whether the legacy provider is loaded. */
+/**
+ * Whether the legacy provider was loaded (false after an `OPENSSL_PORTS_NO_LEGACY` warning).
+ *
+ * @example
+ * ```ts
+ * import { legacyLoaded } from 'openssl-ports/legacy';
+ * if (!legacyLoaded) console.error('MD4, RC4, DES… are not available');
+ * ```
+ */
 export const legacyLoaded: boolean = loadLegacy();

@@ -83,9 +83,11 @@ test('forced fallback (@noble/hashes): same values, exactly one warning per algo
     const warnings = [];
     process.on('warning', (w) => warnings.push(w.code));
     const out = [];
-    for (let i = 0; i < 20; i++) out.push(await sha1(Buffer.from('abc')), await md5(Buffer.from('abc')));
+    const { Readable } = await import('node:stream');
+    for (let i = 0; i < 50; i++) out.push(await sha1(Buffer.from('abc')), await md5(Readable.from([Buffer.from('ab'), Buffer.from('c')])));
+    const million = await sha1(Readable.from((function* () { for (let i = 0; i < 1000; i++) yield Buffer.alloc(1000, 'a'); })()));
     await new Promise((r) => setImmediate(r));
-    console.log(JSON.stringify({ first: out.slice(0, 2), same: new Set(out).size, warnings }));`;
+    console.log(JSON.stringify({ first: out.slice(0, 2), same: new Set(out).size, million, warnings }));`;
   const r = await run(process.execPath, ['--no-warnings', '--input-type=module', '-e', script], {
     env: { ...process.env, OPENSSL_PORTS_FORCE_HASH_FALLBACK: '1' },
   });
@@ -93,25 +95,89 @@ test('forced fallback (@noble/hashes): same values, exactly one warning per algo
   const res = JSON.parse(r.stdout.toString());
   assert.deepEqual(res.first, ['a9993e364706816aba3e25717850c26c9cd0d89d', '900150983cd24fb0d6963f7d28e17f72']);
   assert.equal(res.same, 2);
+  assert.equal(res.million, '34aa973cd4c4daa4f61eeb2bdbad27316534016f');
   assert.deepEqual(res.warnings, ['OPENSSL_PORTS_HASH_FALLBACK', 'OPENSSL_PORTS_HASH_FALLBACK']);
+});
+
+test('no OpenSSL at all: the fallback computes, and its one warning says why', async () => {
+  const script = `
+    import { sha1 } from ${JSON.stringify(new URL('../dist/sha1.js', import.meta.url).href)};
+    const warnings = [];
+    process.on('warning', (w) => warnings.push(w.code + ' ' + w.message));
+    const a = await sha1(Buffer.from('abc'));
+    await sha1(Buffer.from('abc'));
+    await new Promise((r) => setImmediate(r));
+    console.log(JSON.stringify({ a, warnings }));`;
+  const r = await run(process.execPath, ['--no-warnings', '--input-type=module', '-e', script], {
+    env: { ...process.env, OPENSSL_PORTS_LIB: 'bogus' },
+  });
+  assert.equal(r.code, 0, r.stderr.toString());
+  const res = JSON.parse(r.stdout.toString());
+  assert.equal(res.a, 'a9993e364706816aba3e25717850c26c9cd0d89d');
+  assert.equal(res.warnings.length, 1);
+  assert.match(res.warnings[0], /^OPENSSL_PORTS_HASH_FALLBACK .*not by OpenSSL.*OpenSSL is not available.*OPENSSL_PORTS_LIB/);
+});
+
+test('chunks over 1 MiB (sliced), views with an offset, and every chunk size agree with node:crypto', async () => {
+  const big = randomBytes(3 * (1 << 20) + 5);
+  const want = (b, alg = 'sha1') => createHash(alg).update(b).digest('hex');
+  assert.equal(await sha1(big), want(big));
+  assert.equal(await md5(big), want(big, 'md5'));
+  const view = new Uint8Array(big.buffer, big.byteOffset + 7, 100_003);
+  assert.equal(await sha1(view), want(view));
+  assert.equal(await sha1(Readable.from([big.subarray(0, 5), big.subarray(5)])), want(big));
+  async function* sizes() {
+    for (let i = 0, n = 1; i < big.length; i += n, n = n * 3 + 1) yield big.subarray(i, i + n);
+  }
+  assert.equal(await md5(sizes()), want(big, 'md5'));
+});
+
+test('sha1 is always 40 lowercase hex digits, md5 32 (leading zero bytes kept)', async () => {
+  let leadingZero = false;
+  for (let i = 0; i < 2000; i++) {
+    const b = Buffer.from(`x${i}`);
+    const h = await sha1(b);
+    assert.match(h, /^[0-9a-f]{40}$/);
+    assert.equal(h, createHash('sha1').update(b).digest('hex'));
+    assert.match(await md5(b), /^[0-9a-f]{32}$/);
+    leadingZero ||= h.startsWith('0');
+    assert.equal((await sha1Bytes(b)).length, 20);
+  }
+  assert.ok(leadingZero);
 });
 
 test('hex helpers (after Racket tests/file/sha1.rkt)', () => {
   assert.deepEqual(hexStringToBytes(''), Buffer.alloc(0));
   assert.deepEqual(hexStringToBytes('00'), Buffer.from([0]));
   assert.deepEqual(hexStringToBytes('Af'), Buffer.from([175]));
+  assert.deepEqual(hexStringToBytes('00ff10'), Buffer.from([0, 255, 16]));
   assert.equal(bytesToHexString(hexStringToBytes('1234567890abcdef')), '1234567890abcdef');
+  assert.equal(bytesToHexString(hexStringToBytes('ABCDEF')), 'abcdef');
+  assert.equal(bytesToHexString(new Uint8Array(0)), '');
+  assert.equal(bytesToHexString(new Uint8Array([1, 2, 3, 254]).subarray(1, 3)), '0203');
+  assert.throws(() => hexStringToBytes('abc'), /odd number of hex digits/);
   assert.throws(() => hexStringToBytes('1'), RangeError);
   assert.throws(() => hexStringToBytes('zz'), (e) => e instanceof RangeError && /position 0/.test(e.message));
   assert.throws(() => hexStringToBytes('0g'), (e) => e instanceof RangeError && /position 1/.test(e.message));
   assert.throws(() => hexStringToBytes(12), TypeError);
+  assert.throws(() => hexStringToBytes(null), TypeError);
   assert.throws(() => bytesToHexString('ab'), TypeError);
 });
 
 test('bad inputs are refused clearly', async () => {
   await assert.rejects(sha1('abc'), TypeError);
   await assert.rejects(md5(null), TypeError);
-  await assert.rejects(sha1(Readable.from(['text chunks'])), (e) => e instanceof TypeError && /must deliver bytes/.test(e.message));
+  await assert.rejects(sha1Bytes([Buffer.from('a')]), (e) => e instanceof TypeError && /^sha1Bytes: input must be/.test(e.message));
+  await assert.rejects(md5Bytes({}), (e) => e instanceof TypeError && /^md5Bytes:/.test(e.message));
+  const text = Readable.from(['text chunks']);
+  await assert.rejects(sha1(text), (e) => e instanceof TypeError && /^sha1: .*must deliver bytes/.test(e.message));
+  assert.equal(text.destroyed, true);
+  const stringMode = new Readable({ read() {} });
+  stringMode.setEncoding('utf8');
+  stringMode.push(Buffer.from('abc'));
+  stringMode.push(null);
+  await assert.rejects(md5(stringMode), TypeError);
+  assert.equal(sslObjectCounts().EVP_MD_CTX, 0);
 });
 
 test('10,000 digests and failing streams leak no EVP_MD_CTX (forced GC)', async () => {
@@ -124,23 +190,37 @@ test('10,000 digests and failing streams leak no EVP_MD_CTX (forced GC)', async 
     throw new Error('stream broke');
   }
   for (let i = 0; i < 100; i++) await assert.rejects(md5(failing()), /stream broke/);
+  for (let i = 0; i < 100; i++) {
+    const r = new Readable({ read() {} });
+    r.push(Buffer.from('first half'));
+    setImmediate(() => r.destroy(new Error('readable broke')));
+    const p = sha1(r);
+    assert.equal(sslObjectCounts().EVP_MD_CTX, 1); // the context lives while the stream does
+    await assert.rejects(p, /readable broke/);
+  }
   await collectGarbage();
   assert.equal(sslObjectCounts().EVP_MD_CTX, 0);
+  assert.equal(sslObjectCounts().EVP_MD, 0); // the fetched EVP_MDs are an uncounted process-lifetime cache
 });
 
 test('256 MiB streamed without holding it: equal to node:crypto, RSS stays flat', async () => {
+  // Every chunk is a fresh 1 MiB allocation, so an implementation that kept chunks would grow by 256 MiB.
   const block = randomBytes(1 << 20);
   const expected = createHash('sha1');
-  for (let i = 0; i < 256; i++) expected.update(block);
   await collectGarbage();
   const before = process.memoryUsage().rss;
   let peak = before;
   async function* stream() {
     for (let i = 0; i < 256; i++) {
-      if (i % 32 === 0) peak = Math.max(peak, process.memoryUsage().rss);
-      yield block;
+      const chunk = Buffer.allocUnsafeSlow(1 << 20);
+      block.copy(chunk);
+      chunk.writeUInt32LE(i, 0);
+      expected.update(chunk);
+      if (i % 8 === 0) peak = Math.max(peak, process.memoryUsage().rss);
+      yield chunk;
     }
   }
   assert.equal(await sha1(stream()), expected.digest('hex'));
+  peak = Math.max(peak, process.memoryUsage().rss);
   assert.ok(peak - before < 64 * 1024 * 1024, `RSS grew by ${((peak - before) / 1048576).toFixed(1)} MiB`);
 });

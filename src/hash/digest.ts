@@ -42,8 +42,14 @@ export type HashInput = Readable | AsyncIterable<Uint8Array> | Uint8Array;
 /** Largest slice handed to one EVP_DigestUpdate call. */
 const SLICE = 1 << 20;
 
-/** Process-lifetime cache of fetched EVP_MDs (0 = OpenSSL refused the algorithm). Not counted, never freed. */
-const mdCache = new Map<DigestAlgorithm, number>();
+/** A fetched EVP_MD and its digest size in bytes. */
+interface Md {
+  md: number;
+  size: number;
+}
+
+/** Process-lifetime cache of fetched EVP_MDs (null = OpenSSL refused the algorithm). Not counted, never freed. */
+const mdCache = new Map<DigestAlgorithm, Md | null>();
 /** Algorithms whose fallback has already been announced (one warning per algorithm per process). */
 const warned = new Set<DigestAlgorithm>();
 
@@ -51,16 +57,17 @@ function forcedFallback(): boolean {
   return process.env.OPENSSL_PORTS_FORCE_HASH_FALLBACK === '1';
 }
 
-/** The EVP_MD for `alg`, or 0 when OpenSSL is not to be used or cannot provide it. */
-function fetchMd(alg: DigestAlgorithm): number {
-  if (!C || forcedFallback()) return 0;
-  let md = mdCache.get(alg);
-  if (md === undefined) {
-    md = C.EVP_MD_fetch(0, alg, null);
+/** The EVP_MD for `alg`, or null when OpenSSL is not to be used or cannot provide it. */
+function fetchMd(alg: DigestAlgorithm): Md | null {
+  if (!C || forcedFallback()) return null;
+  let entry = mdCache.get(alg);
+  if (entry === undefined) {
+    const md = C.EVP_MD_fetch(0, alg, null);
     clearErrors(); // a refused fetch leaves an entry that would poison later SSL_get_error calls
-    mdCache.set(alg, md);
+    entry = md ? { md, size: C.EVP_MD_get_size(md) } : null;
+    mdCache.set(alg, entry);
   }
-  return md;
+  return entry;
 }
 
 function fallbackReason(): string {
@@ -83,9 +90,8 @@ interface Hasher {
   dispose(): void;
 }
 
-function evpHasher(who: string, md: number): Hasher {
+function evpHasher(who: string, { md, size }: Md): Hasher {
   const c = C!;
-  const size = c.EVP_MD_get_size(md);
   const ctx = created('EVP_MD_CTX', c.EVP_MD_CTX_new());
   if (!ctx) {
     clearErrors();
@@ -164,7 +170,7 @@ function describe(v: unknown): string {
  * ```
  */
 export function digestByOpenssl(alg: DigestAlgorithm): boolean {
-  return fetchMd(alg) !== 0;
+  return fetchMd(alg) !== null;
 }
 
 /**

@@ -71,11 +71,13 @@ const MUTATORS = {
   truncate: (r, b) => b.subarray(0, r.int(b.length)),
   bitflip: (r, b) => {
     const c = Buffer.from(b);
+    if (c.length === 0) return c;
     for (let k = 1 + r.int(8); k > 0; k--) c[r.int(c.length)] ^= 1 << r.int(8);
     return c;
   },
   duplicate: (r, b) => {
     const recs = records(b);
+    if (recs.length === 0) return b;
     const i = r.int(recs.length);
     recs.splice(i, 0, recs[i]);
     return Buffer.concat(recs);
