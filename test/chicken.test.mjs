@@ -72,6 +72,8 @@ test("status 'zero-return' on a live port: verifying after the peer's close_noti
     return true;
   });
   cin.destroy();
+  sin.destroy();
+  sout.destroy();
   await o.sslClose(listener);
 });
 

@@ -239,6 +239,8 @@ export class Connection implements PortOwner, SslHooks {
     }
     this.transportOut.on('drain', this.onDrain);
     this.transportIn.resume(); // a socket paused by a plaintext protocol (STARTTLS) must flow again
+    if (this.transportIn.destroyed || this.transportOut.destroyed) queueMicrotask(this.onClose); // gone already
+    else if (this.transportIn.readableEnded) queueMicrotask(this.onEnd);
     if (o.handshakeTimeout && o.handshakeTimeout > 0) {
       this.timer = setTimeout(() => {
         this.fail(new SslError(`${this.who}: ${this.failedWord()} (handshake timed out after ${o.handshakeTimeout} ms)`, { code: 'ETIMEDOUT' }));
@@ -309,14 +311,15 @@ export class Connection implements PortOwner, SslHooks {
 
   private onTransportEnd(): void {
     if (this.state === 'closed') return;
+    // OpenSSL is not told: an EOF inside OpenSSL is a fatal "unexpected eof" that also kills the
+    // sending direction. The engine ends the input itself once OpenSSL has consumed every byte.
     this.transportEnded = true;
-    this.n.crypto.BIO_ctrl(this.rbio, BIO_C_SET_BUF_MEM_EOF_RETURN, 0, 0);
     this.drive();
   }
 
   private onTransportError(err: Error): void {
     const code = (err as NodeJS.ErrnoException).code ?? null;
-    this.fail(new SslError(`${this.who}: ${this.state === 'handshaking' ? this.failedWord() + ' ' : ''}(${err.message})`, { status: 'syscall', code, cause: err }));
+    this.fail(new SslError(`${this.who}: ${this.state === 'handshaking' ? this.failedWord() : 'connection lost'} (${err.message})`, { status: 'syscall', code, cause: err }));
   }
 
   private onTransportClose(): void {

@@ -103,7 +103,7 @@ export async function sslConnect(
 /** Opens a TCP connection with TCP_NODELAY, honouring a timeout and an abort signal. */
 export function openSocket(who: string, host: string, port: number, timeout: number | null, signal: AbortSignal | null): Promise<Socket> {
   return new Promise<Socket>((resolve, reject) => {
-    const socket = tcpConnect({ host, port, noDelay: true });
+    const socket = tcpConnect({ host, port, noDelay: true, allowHalfOpen: true });
     let timer: NodeJS.Timeout | null = null;
     const done = (err: SslError | null): void => {
       if (timer) clearTimeout(timer);

@@ -44,7 +44,14 @@ export class SslListener implements HasContext, AsyncIterable<SslPorts>, AsyncDi
       socket.on('error', () => {}); // until a Connection takes it over
       const w = this.waiters.shift();
       if (w) w.resolve(socket);
-      else this.queue.push(socket);
+      else {
+        this.queue.push(socket);
+        // A connection that closes before it is accepted leaves the queue.
+        socket.once('close', () => {
+          const i = this.queue.indexOf(socket);
+          if (i >= 0) this.queue.splice(i, 1);
+        });
+      }
     });
     server.on('error', () => {});
   }
@@ -96,7 +103,9 @@ export class SslListener implements HasContext, AsyncIterable<SslPorts>, AsyncDi
     this.closed = true;
     for (const w of this.waiters.splice(0)) w.reject(new SslError('sslAccept: the listener is closed', { code: 'ERR_SSL_LISTENER_CLOSED' }));
     for (const s of this.queue.splice(0)) s.destroy();
-    return new Promise<void>((resolve) => this.server.close(() => resolve()));
+    // Stop listening now; connections already accepted live on (server.close's callback would wait for them).
+    this.server.close();
+    return new Promise<void>((resolve) => setImmediate(resolve));
   }
 
   async *[Symbol.asyncIterator](): AsyncIterator<SslPorts> {
@@ -157,7 +166,7 @@ export async function sslListen(
     protocol = serverProtocol;
   }
   const context = serverContextFor(who, protocol);
-  const server = createServer({ noDelay: true });
+  const server = createServer({ noDelay: true, allowHalfOpen: true });
   await new Promise<void>((resolve, reject) => {
     const onError = (e: NodeJS.ErrnoException): void =>
       reject(new SslError(`${who}: listen failed (${e.code ?? e.message})`, { status: 'syscall', code: e.code ?? null, cause: e }));

@@ -1,0 +1,137 @@
+// Faults of the peer: resets mid-stream, half-closes, stalls, close_notify followed by more data,
+// vanishing. The process keeps serving others and each failed connection gives back its objects.
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { connect, createServer } from 'node:net';
+import * as o from '../dist/index.js';
+import { cert, readExactly, readAll, collectGarbage } from './support/helpers.mjs';
+
+async function server() {
+  const ctx = o.sslMakeServerContext('auto', { certificateChain: cert('server-rsa-chain.pem'), privateKey: ['pem', cert('server-rsa.key')] });
+  const l = await o.sslListen(0, 5, false, '127.0.0.1', ctx);
+  return { l, port: o.sslListenerPort(l) };
+}
+
+/** A TCP proxy in front of `port` whose sockets the test can break. */
+async function proxy(port) {
+  const pairs = [];
+  const p = createServer((down) => {
+    const up = connect(port, '127.0.0.1');
+    down.on('error', () => {});
+    up.on('error', () => {});
+    down.pipe(up);
+    up.pipe(down);
+    pairs.push({ down, up });
+  });
+  await new Promise((r) => p.listen(0, '127.0.0.1', r));
+  return { port: p.address().port, pairs, close: () => p.close() };
+}
+
+async function servedStillWorks(l, port) {
+  const accepted = o.sslAccept(l);
+  const [cin, cout] = await o.sslConnect('127.0.0.1', port);
+  const [sin, sout] = await accepted;
+  cout.write('alive');
+  assert.equal((await readExactly(sin, 5)).toString(), 'alive');
+  for (const p of [cin, cout, sin, sout]) p.destroy();
+}
+
+test('the peer resets mid-stream: the reader gets an SslError with status syscall; others are served', async () => {
+  const { l, port } = await server();
+  const px = await proxy(port);
+  const accepted = o.sslAccept(l);
+  const [cin, cout] = await o.sslConnect('127.0.0.1', px.port);
+  const [sin, sout] = await accepted;
+  cout.write('some data');
+  await readExactly(sin, 9);
+  const err = new Promise((resolve) => sin.once('error', resolve));
+  sin.resume(); // a reader: a paused port does not read the socket (back-pressure), so sees no reset
+  px.pairs[0].up.resetAndDestroy(); // the server's side of the TCP connection is reset
+  const e = await err;
+  assert.ok(o.isSslError(e), String(e));
+  assert.equal(e.status, 'syscall');
+  assert.equal(e.code, 'ECONNRESET');
+  assert.match(e.message, /^sslAccept: connection lost \(read ECONNRESET\)/);
+  if (!sout.destroyed) await new Promise((r) => sout.once('close', r));
+  await servedStillWorks(l, port);
+  cin.destroy();
+  cout.destroy();
+  px.close();
+  await o.sslClose(l);
+});
+
+test('half-close without close_notify is EOF for the reader, and the other direction still works', async () => {
+  const { l, port } = await server();
+  const px = await proxy(port);
+  const accepted = o.sslAccept(l);
+  const [cin, cout] = await o.sslConnect('127.0.0.1', px.port);
+  const [sin, sout] = await accepted;
+  const arrived = new Promise((r) => px.pairs[0].down.once('data', r));
+  cout.write('before');
+  await arrived; // the record reached the proxy: now FIN after it
+  px.pairs[0].up.end(); // FIN towards the server, no close_notify
+  assert.equal((await readAll(sin)).toString(), 'before');
+  sout.write('reply');
+  assert.equal((await readExactly(cin, 5)).toString(), 'reply');
+  for (const p of [cin, cout, sin, sout]) p.destroy();
+  px.close();
+  await o.sslClose(l);
+});
+
+test('close_notify then more data: the reader sees EOF at the close_notify', async () => {
+  const { l, port } = await server();
+  const raw = connect(port, '127.0.0.1');
+  await new Promise((r) => raw.once('connect', r));
+  const accepted = o.sslAccept(l);
+  const [cin, cout] = await o.portsToSslPorts(raw, raw, { mode: 'connect', shutdownOnClose: true });
+  const [sin, sout] = await accepted;
+  cout.end('last words');
+  await new Promise((r) => cout.once('finish', r));
+  raw.write(Buffer.from([23, 3, 3, 0, 5, 1, 2, 3, 4, 5])); // an application record after close_notify
+  assert.equal((await readAll(sin)).toString(), 'last words');
+  for (const p of [cin, sin, sout]) p.destroy();
+  raw.destroy();
+  await servedStillWorks(l, port);
+  await o.sslClose(l);
+});
+
+test('stalls: a silent server fails sslConnect by its timeout; a silent client fails sslAccept by its timeout', async () => {
+  const sockets = [];
+  const silent = createServer((s) => sockets.push(s));
+  await new Promise((r) => silent.listen(0, '127.0.0.1', r));
+  await assert.rejects(o.sslConnect('127.0.0.1', silent.address().port, 'auto', { timeout: 200 }), (e) => e.code === 'ETIMEDOUT');
+  for (const s of sockets) s.destroy();
+  silent.close();
+  const { l, port } = await server();
+  const quiet = connect(port, '127.0.0.1');
+  quiet.on('error', () => {});
+  await assert.rejects(o.sslAccept(l, { timeout: 200 }), (e) => e.code === 'ETIMEDOUT' && /^sslAccept: accept failed/.test(e.message));
+  quiet.destroy();
+  await servedStillWorks(l, port);
+  await o.sslClose(l);
+});
+
+test('a peer that vanishes mid-handshake or mid-stream leaves no OpenSSL objects behind', async () => {
+  const { l, port } = await server();
+  const px = await proxy(port);
+  for (let i = 0; i < 20; i++) {
+    const accepted = o.sslAccept(l).catch((e) => e);
+    const client = o.sslConnect('127.0.0.1', px.port).catch((e) => e);
+    if (i % 2 === 0) {
+      while (px.pairs.length <= i) await new Promise((r) => setImmediate(r));
+      px.pairs[i].down.destroy();
+      px.pairs[i].up.destroy();
+    }
+    const [c, s] = await Promise.all([client, accepted]);
+    for (const side of [c, s]) if (Array.isArray(side)) for (const p of side) p.destroy();
+    if (i % 2 === 1) {
+      px.pairs[i].down.destroy();
+      px.pairs[i].up.destroy();
+    }
+  }
+  px.close();
+  await o.sslClose(l);
+  await collectGarbage();
+  assert.equal(o.sslObjectCounts().SSL, 0);
+  assert.equal(o.sslObjectCounts().BIO, 0);
+});
