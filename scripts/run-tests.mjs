@@ -30,7 +30,7 @@ if (conformance) env.CONFORMANCE_LONG = '1';
 console.log(`openssl-ports tests: ${files.length} files, OpenSSL source: ${env.OPENSSL_PORTS_LIB ?? 'auto'}`);
 const r = spawnSync(
   process.execPath,
-  ['--expose-gc', '--test', '--test-concurrency=2', '--test-timeout=300000', ...files.map((f) => relative(root, f))],
+  ['--expose-gc', '--test', '--test-concurrency=2', '--test-timeout=120000', ...files.map((f) => relative(root, f))],
   { cwd: root, stdio: 'inherit', env },
 );
 process.exit(r.status ?? 1);

@@ -97,6 +97,9 @@ export class SslContext {
     sessionsRegistry.register(this, sessions);
 
     if (settings.securityLevel !== null) ssl.SSL_CTX_set_security_level(ptr, settings.securityLevel);
+    // At least level 2 (112-bit security: no RSA-1024, no SHA-1 signatures) whichever OpenSSL is in use:
+    // Debian's configuration says so for the system library; Node's embedded copy defaults to 1.
+    else if (ssl.SSL_CTX_get_security_level(ptr) < 2) ssl.SSL_CTX_set_security_level(ptr, 2);
     ssl.SSL_CTX_ctrl(ptr, SSL_CTRL_SET_MIN_PROTO_VERSION, settings.min, 0);
     ssl.SSL_CTX_ctrl(ptr, SSL_CTRL_SET_MAX_PROTO_VERSION, settings.max, 0);
     ssl.SSL_CTX_ctrl(ptr, SSL_CTRL_MODE, SSL_MODE_RELEASE_BUFFERS | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER, 0);
