@@ -35,8 +35,11 @@ export function statusFromSslError(code: number): SslErrorStatus {
 
 /** Options of the {@link SslError} constructor. */
 export interface SslErrorOptions {
+  /** The `SSL_get_error` classification. */
   status?: SslErrorStatus;
+  /** The stable error code. */
   code?: string | null;
+  /** The underlying error. */
   cause?: unknown;
 }
 

@@ -4,9 +4,16 @@
  *
  * @module
  */
-export { sslAvailable, sslLoadFailReason, sslObjectCounts, opensslInfo } from './availability.js';
-export { SslError, isSslError, type SslErrorStatus } from './errors.js';
-export * from './context/protocols.js';
+export { sslAvailable, sslLoadFailReason, sslObjectCounts, opensslInfo, type OpensslInfo } from './availability.js';
+export type { ObjectKind } from './ffi/objects.js';
+export { SslError, isSslError, type SslErrorStatus, type SslErrorOptions } from './errors.js';
+export {
+  supportedClientProtocols,
+  supportedServerProtocols,
+  sslMaxClientProtocol,
+  sslMaxServerProtocol,
+  type SslProtocol,
+} from './context/protocols.js';
 export {
   SslContext,
   sslMakeClientContext,
@@ -17,7 +24,16 @@ export {
   type ContextOptions,
   type PrivateKeySource,
 } from './context/context.js';
-export * from './context/credentials.js';
+export {
+  sslLoadCertificateChain,
+  sslLoadPrivateKey,
+  sslLoadVerifySource,
+  sslLoadDefaultVerifySources,
+  sslLoadVerifyRootCertificates,
+  sslLoadSuggestedCertificateAuthorities,
+  sslSetCiphers,
+  type LoadVerifySourceOptions,
+} from './context/credentials.js';
 export { sslDefaultVerifySources, type VerifySource } from './context/verify-sources.js';
 export { sslSecureClientContext } from './context/secure.js';
 export { sslConnect, type SslConnectOptions, type SslPorts } from './entry/client.js';

@@ -61,7 +61,15 @@ let sessionIdCounter = 0;
 
 /**
  * A client or server context (`ssl-client-context?` / `ssl-server-context?`). Create one with
- * {@link sslMakeClientContext} or {@link sslMakeServerContext}.
+ * {@link sslMakeClientContext} or {@link sslMakeServerContext}; its OpenSSL `SSL_CTX` is freed when
+ * the context is garbage collected.
+ *
+ * @example
+ * ```ts
+ * import { sslMakeServerContext, SslContext } from 'openssl-ports';
+ * const ctx: SslContext = sslMakeServerContext('tls13');
+ * console.log(ctx.side, ctx.protocol); // 'server' 'tls13'
+ * ```
  */
 export class SslContext {
   /** `'client'` or `'server'`. */

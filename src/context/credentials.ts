@@ -11,6 +11,7 @@ import { SslError } from '../errors.js';
 import { assertBytes, assertPath, typeError } from '../assert.js';
 import { contextOf, opensslFailure, type ContextOptions, type SslContext } from './context.js';
 import { sslDefaultVerifySources, type VerifySource } from './verify-sources.js';
+import type { SslListener } from '../entry/server.js';
 
 const EVP_PKEY_RSA = 6;
 const EVP_PKEY_RSA_PSS = 912;
@@ -27,7 +28,7 @@ const EVP_PKEY_RSA_PSS = 912;
  * sslLoadPrivateKey(ctx, 'certs/test.pem');
  * ```
  */
-export function sslLoadCertificateChain(contextOrListener: SslContext | object, pathname: string): void {
+export function sslLoadCertificateChain(contextOrListener: SslContext | SslListener, pathname: string): void {
   const who = 'sslLoadCertificateChain';
   const ctx = contextOf(who, contextOrListener, { listener: true });
   assertPath(who, 'pathname', pathname);
@@ -52,7 +53,7 @@ export function sslLoadCertificateChain(contextOrListener: SslContext | object, 
  * ```
  */
 export function sslLoadPrivateKey(
-  contextOrListener: SslContext | object,
+  contextOrListener: SslContext | SslListener,
   pathOrData: string | ['data', Uint8Array],
   rsa: unknown = true,
   asn1: unknown = false,
@@ -241,7 +242,7 @@ export function sslLoadDefaultVerifySources(context: SslContext): void {
  * sslLoadVerifyRootCertificates(ctx, null, 'certs/ca-dir');
  * ```
  */
-export function sslLoadVerifyRootCertificates(contextOrListener: SslContext | object, pathname: string | null, dirname: string | null = null): void {
+export function sslLoadVerifyRootCertificates(contextOrListener: SslContext | SslListener, pathname: string | null, dirname: string | null = null): void {
   const who = 'sslLoadVerifyRootCertificates';
   const ctx = contextOf(who, contextOrListener, { listener: true });
   if (pathname === null && dirname === null) throw new TypeError(`${who}: give a pathname, a dirname or both`);
@@ -263,7 +264,7 @@ export function sslLoadVerifyRootCertificates(contextOrListener: SslContext | ob
  * sslLoadSuggestedCertificateAuthorities(ctx, 'certs/root-ca.pem');
  * ```
  */
-export function sslLoadSuggestedCertificateAuthorities(contextOrListener: SslContext | object, pathname: string): void {
+export function sslLoadSuggestedCertificateAuthorities(contextOrListener: SslContext | SslListener, pathname: string): void {
   const who = 'sslLoadSuggestedCertificateAuthorities';
   const ctx = contextOf(who, contextOrListener, { listener: true });
   assertPath(who, 'pathname', pathname);

@@ -4,11 +4,12 @@
  *
  * @module
  */
-import { contextOf, SslContext, type HasContext } from './context.js';
+import { contextOf, SslContext } from './context.js';
+import type { SslListener } from '../entry/server.js';
 import { isSslPort, type SslPort } from '../ports/ports.js';
 import { connectionOf } from '../ports/registry.js';
 
-type Target = SslContext | HasContext | SslPort;
+type Target = SslContext | SslListener | SslPort;
 
 function setVerify(who: string, target: Target, on: unknown, mode: 'try' | 'require'): void | Promise<void> {
   if (isSslPort(target)) {
@@ -40,7 +41,7 @@ function setVerify(who: string, target: Target, on: unknown, mode: 'try' | 'requ
  * await sslSetVerify(input, true);
  * ```
  */
-export function sslSetVerify(target: SslContext | HasContext, on: unknown): void;
+export function sslSetVerify(target: SslContext | SslListener, on: unknown): void;
 export function sslSetVerify(target: SslPort, on: unknown): Promise<void>;
 export function sslSetVerify(target: Target, on: unknown): void | Promise<void> {
   return setVerify('sslSetVerify', target, on, 'require');
@@ -58,7 +59,7 @@ export function sslSetVerify(target: Target, on: unknown): void | Promise<void> 
  * console.log(sslPeerVerified(input));
  * ```
  */
-export function sslTryVerify(target: SslContext | HasContext, on: unknown): void;
+export function sslTryVerify(target: SslContext | SslListener, on: unknown): void;
 export function sslTryVerify(target: SslPort, on: unknown): Promise<void>;
 export function sslTryVerify(target: Target, on: unknown): void | Promise<void> {
   return setVerify('sslTryVerify', target, on, 'try');

@@ -7,7 +7,7 @@
  */
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { Connection } from '../engine/connection.js';
-import { CONTEXT_SLOT, serverContextFor, type SslContext, type HasContext } from '../context/context.js';
+import { CONTEXT_SLOT, serverContextFor, type SslContext } from '../context/context.js';
 import type { SslProtocol } from '../context/protocols.js';
 import { SslError } from '../errors.js';
 import { assertPortNumber, typeError } from '../assert.js';
@@ -24,9 +24,17 @@ export interface SslAcceptOptions {
 
 /**
  * An SSL listener (`ssl-listener?`): a bound TCP listener with a server context. Iterate it with
- * `for await` to accept connections; dispose of it with `await using`.
+ * `for await` to accept connections (a client whose handshake fails is skipped); dispose of it with
+ * `await using`.
+ *
+ * @example
+ * ```ts
+ * import { sslListen } from 'openssl-ports';
+ * await using listener = await sslListen(8443, 5, true, null, ctx);
+ * for await (const [input, output] of listener) input.pipe(output);
+ * ```
  */
-export class SslListener implements HasContext, AsyncIterable<SslPorts>, AsyncDisposable {
+export class SslListener implements AsyncIterable<SslPorts>, AsyncDisposable {
   /** @internal */ readonly [CONTEXT_SLOT]: SslContext;
   /** @internal */ readonly server: Server;
   /** Handshake time limit for accepted connections (ms; 0 = none). */
@@ -108,6 +116,7 @@ export class SslListener implements HasContext, AsyncIterable<SslPorts>, AsyncDi
     return new Promise<void>((resolve) => setImmediate(resolve));
   }
 
+  /** Accepts connections one after another until the listener is closed; failed handshakes are skipped. */
   async *[Symbol.asyncIterator](): AsyncIterator<SslPorts> {
     while (!this.closed) {
       try {
@@ -120,6 +129,7 @@ export class SslListener implements HasContext, AsyncIterable<SslPorts>, AsyncDi
     }
   }
 
+  /** Closes the listener (`await using`). */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }

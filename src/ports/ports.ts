@@ -25,7 +25,16 @@ export const OWNER: unique symbol = Symbol('openssl-ports.connection');
 const READ_HIGH_WATER_MARK = 64 * 1024;
 const WRITE_HIGH_WATER_MARK = 64 * 1024;
 
-/** The input port of a TLS connection: a `Readable` of the peer's decrypted bytes. */
+/**
+ * The input port of a TLS connection: a `Readable` of the peer's decrypted bytes. The peer's
+ * close_notify (or the end of the transport) is its end; destroying it closes the port.
+ *
+ * @example
+ * ```ts
+ * const [input] = await sslConnect('localhost', 8443);
+ * for await (const chunk of input) process.stdout.write(chunk);
+ * ```
+ */
 export class SslInputPort extends Readable {
   /** @internal */ readonly [OWNER]: PortOwner;
   /** @internal */ abandoned = false;
@@ -36,17 +45,29 @@ export class SslInputPort extends Readable {
     this[OWNER] = owner;
   }
 
+  /** @internal */
   override _read(): void {
     this[OWNER].onInputRead();
   }
 
+  /** @internal */
   override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
     this[OWNER].onPortClosed('input');
     cb(err);
   }
 }
 
-/** The output port of a TLS connection: a `Writable` whose bytes are encrypted to the peer. */
+/**
+ * The output port of a TLS connection: a `Writable` whose bytes are encrypted to the peer, with
+ * real back-pressure. Ending it sends close_notify only when `shutdownOnClose` was asked for.
+ *
+ * @example
+ * ```ts
+ * const [, output] = await sslConnect('localhost', 8443);
+ * if (!output.write(bigBuffer)) await once(output, 'drain');
+ * output.end();
+ * ```
+ */
 export class SslOutputPort extends Writable {
   /** @internal */ readonly [OWNER]: PortOwner;
   /** @internal */ abandoned = false;
@@ -57,14 +78,17 @@ export class SslOutputPort extends Writable {
     this[OWNER] = owner;
   }
 
+  /** @internal */
   override _write(chunk: Buffer, _encoding: BufferEncoding, cb: (err?: Error | null) => void): void {
     this[OWNER].onOutputWrite(chunk, cb);
   }
 
+  /** @internal */
   override _final(cb: (err?: Error | null) => void): void {
     this[OWNER].onOutputFinal(cb);
   }
 
+  /** @internal */
   override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
     this[OWNER].onPortClosed('output');
     cb(err);
