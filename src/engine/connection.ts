@@ -484,7 +484,8 @@ export class Connection implements PortOwner, SslHooks {
 
   onInputRead(): void {
     this.wantRead = true;
-    if (this.state === 'open' && !this.transportEnded) this.transportIn.resume();
+    // resume() schedules work even on a flowing stream: only call it when the transport is paused.
+    if (this.state === 'open' && !this.transportEnded && this.transportIn.isPaused()) this.transportIn.resume();
     this.drive();
   }
 
@@ -493,6 +494,18 @@ export class Connection implements PortOwner, SslHooks {
     if (this.state === 'closed') return cb(new SslError(`${this.who}: write failed (the connection is closed)`, { code: 'ERR_SSL_CLOSED' }));
     if (chunk.length === 0) return cb();
     this.pendingWrite = { chunk, offset: 0, cb };
+    // The common case needs no reading first: encrypt and send straight away.
+    if (this.state === 'open' && !this.busy && !this.writeWantsRead && !this.verifyWaiter) {
+      this.busy++;
+      try {
+        this.pumpWrite();
+      } finally {
+        this.busy--;
+      }
+      if (this.releasePending) this.release();
+      else if (this.again) this.drive();
+      return;
+    }
     this.drive();
   }
 
