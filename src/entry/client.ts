@@ -4,7 +4,8 @@
  * @module
  */
 import { connect as tcpConnect, type Socket } from 'node:net';
-import { Connection, alpnWire } from '../engine/connection.js';
+import { alpnWire } from '../engine/connection.js';
+import { startConnection } from './start.js';
 import { clientContextFor, type SslContext } from '../context/context.js';
 import type { SslProtocol } from '../context/protocols.js';
 import type { SslInputPort, SslOutputPort } from '../ports/ports.js';
@@ -73,31 +74,23 @@ export async function sslConnect(
   const started = Date.now();
   const socket = await openSocket(who, host, port, timeout, signal);
   const left = timeout === null ? DEFAULT_HANDSHAKE_TIMEOUT : Math.max(1, timeout - (Date.now() - started));
-  let conn: Connection;
-  try {
-    conn = new Connection({
-      who,
-      mode: 'connect',
-      context,
-      hostname: host,
-      verifyName: opts.host ?? host,
-      alpn,
-      sessionKey: `${host}:${port}`,
-      reuseSession: opts.reuseSession ?? true,
-      input: socket,
-      output: socket,
-      socket,
-      closeTransport: true,
-      shutdownOnClose: false,
-      handshakeTimeout: left,
-      signal,
-    });
-  } catch (e) {
-    socket.destroy();
-    throw e;
-  }
-  await conn.start();
-  return [conn.inputPort, conn.outputPort];
+  return startConnection({
+    who,
+    mode: 'connect',
+    context,
+    hostname: host,
+    verifyName: opts.host ?? host,
+    alpn,
+    sessionKey: `${host}:${port}`,
+    reuseSession: opts.reuseSession ?? true,
+    input: socket,
+    output: socket,
+    socket,
+    closeTransport: true,
+    shutdownOnClose: false,
+    handshakeTimeout: left,
+    signal,
+  });
 }
 
 /** Opens a TCP connection with TCP_NODELAY, honouring a timeout and an abort signal. */

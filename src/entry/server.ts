@@ -6,7 +6,7 @@
  * @module
  */
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
-import { Connection } from '../engine/connection.js';
+import { startConnection } from './start.js';
 import { CONTEXT_SLOT, serverContextFor, type SslContext } from '../context/context.js';
 import type { SslProtocol } from '../context/protocols.js';
 import { SslError } from '../errors.js';
@@ -207,27 +207,19 @@ export async function sslAccept(listener: SslListener, options: SslAcceptOptions
   const timeout = checkTimeout(who, opts.timeout);
   if (signal?.aborted) throw abortError(who, signal);
   const socket = await l.nextSocket(who, signal);
-  let conn: Connection;
-  try {
-    conn = new Connection({
-      who,
-      mode: 'accept',
-      context: l.context,
-      hostname: null,
-      input: socket,
-      output: socket,
-      socket,
-      closeTransport: true,
-      shutdownOnClose: false,
-      handshakeTimeout: timeout ?? l.handshakeTimeout,
-      signal,
-    });
-  } catch (e) {
-    socket.destroy();
-    throw e;
-  }
-  await conn.start();
-  return [conn.inputPort, conn.outputPort];
+  return startConnection({
+    who,
+    mode: 'accept',
+    context: l.context,
+    hostname: null,
+    input: socket,
+    output: socket,
+    socket,
+    closeTransport: true,
+    shutdownOnClose: false,
+    handshakeTimeout: timeout ?? l.handshakeTimeout,
+    signal,
+  });
 }
 
 /**

@@ -8,7 +8,7 @@
  */
 import { Socket } from 'node:net';
 import { Duplex } from 'node:stream';
-import { Connection } from '../engine/connection.js';
+import { startConnection } from './start.js';
 import { contextOf, type SslContext } from '../context/context.js';
 import { sslSecureClientContext } from '../context/secure.js';
 import { assertBytes, assertString, typeError } from '../assert.js';
@@ -66,7 +66,7 @@ export async function sslClientUpgrade(socket: Duplex, options: SslClientUpgrade
   if (opts.initialData !== undefined) assertBytes(who, 'initialData', opts.initialData);
   const context = opts.context === undefined || opts.context === null ? sslSecureClientContext() : contextOf(who, opts.context, { side: 'client' });
   if (s instanceof Socket) s.setNoDelay(true);
-  const conn = new Connection({
+  return startConnection({
     who,
     mode: 'connect',
     context,
@@ -81,8 +81,6 @@ export async function sslClientUpgrade(socket: Duplex, options: SslClientUpgrade
     handshakeTimeout: timeout ?? DEFAULT_HANDSHAKE_TIMEOUT,
     initialData: opts.initialData ? Buffer.from(opts.initialData) : null,
   });
-  await conn.start();
-  return [conn.inputPort, conn.outputPort];
 }
 
 /**
@@ -105,7 +103,7 @@ export async function sslServerUpgrade(socket: Duplex, context: SslContext, opti
   const timeout = checkTimeout(who, opts.timeout);
   if (opts.initialData !== undefined) assertBytes(who, 'initialData', opts.initialData);
   if (s instanceof Socket) s.setNoDelay(true);
-  const conn = new Connection({
+  return startConnection({
     who,
     mode: 'accept',
     context: ctx,
@@ -118,6 +116,4 @@ export async function sslServerUpgrade(socket: Duplex, context: SslContext, opti
     handshakeTimeout: timeout ?? DEFAULT_HANDSHAKE_TIMEOUT,
     initialData: opts.initialData ? Buffer.from(opts.initialData) : null,
   });
-  await conn.start();
-  return [conn.inputPort, conn.outputPort];
 }

@@ -5,7 +5,8 @@
  * @module
  */
 import { Readable, Writable } from 'node:stream';
-import { Connection, alpnWire } from '../engine/connection.js';
+import { alpnWire } from '../engine/connection.js';
+import { startConnection } from './start.js';
 import { SslContext, clientContextFor, serverContextFor, contextOf } from '../context/context.js';
 import type { SslProtocol } from '../context/protocols.js';
 import { SslError } from '../errors.js';
@@ -75,31 +76,27 @@ export async function portsToSslPorts(input: Readable, output: Writable, options
   } else {
     context = mode === 'connect' ? clientContextFor(who, opts.encrypt ?? 'auto') : serverContextFor(who, opts.encrypt ?? 'auto');
   }
-  const socketLike = (input as unknown) === (output as unknown);
-  const conn = new Connection({
-    who,
-    mode,
-    context,
-    hostname,
-    alpn,
-    sessionKey: mode === 'connect' && hostname ? `wrapped:${hostname}` : null,
-    reuseSession: opts.reuseSession ?? true,
-    input,
-    output,
-    socket: null,
-    closeTransport: Boolean(opts.closeOriginal),
-    shutdownOnClose: Boolean(opts.shutdownOnClose),
-    handshakeTimeout: timeout ?? DEFAULT_HANDSHAKE_TIMEOUT,
-    signal,
-  });
-  void socketLike;
   try {
-    await conn.start();
+    return await startConnection({
+      who,
+      mode,
+      context,
+      hostname,
+      alpn,
+      sessionKey: mode === 'connect' && hostname ? `wrapped:${hostname}` : null,
+      reuseSession: opts.reuseSession ?? true,
+      input,
+      output,
+      socket: null,
+      closeTransport: Boolean(opts.closeOriginal),
+      shutdownOnClose: Boolean(opts.shutdownOnClose),
+      handshakeTimeout: timeout ?? DEFAULT_HANDSHAKE_TIMEOUT,
+      signal,
+    });
   } catch (e) {
     if (opts.error && e instanceof SslError) throw opts.error(e);
     throw e;
   }
-  return [conn.inputPort, conn.outputPort];
 }
 
 function isReadableLike(v: unknown): v is Readable {
