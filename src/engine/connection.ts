@@ -71,6 +71,9 @@ export interface ConnectionOptions {
 
 type State = 'handshaking' | 'open' | 'closed';
 
+/** One scratch buffer for every SSL_read: small reads are copied out, a full one is handed over. */
+let scratch = Buffer.allocUnsafe(SLICE);
+
 /** The live connections, for leak tests and the listener's bookkeeping. */
 let liveConnections = 0;
 export function liveConnectionCount(): number {
@@ -96,8 +99,8 @@ export class Connection implements PortOwner, SslHooks {
 
   private readonly n: Native;
   private ssl: Ptr;
-  private readonly rbio: Ptr;
-  private readonly wbio: Ptr;
+  private rbio: Ptr;
+  private wbio: Ptr;
   private state: State = 'handshaking';
   private readonly transportIn: Readable;
   private readonly transportOut: Writable;
@@ -116,7 +119,6 @@ export class Connection implements PortOwner, SslHooks {
   private releasePending = false;
   private pendingWrite: { chunk: Buffer; offset: number; cb: (err?: Error | null) => void } | null = null;
   private writeWantsRead = false;
-  private readBuffer: Buffer | null = null;
   private handshake: { resolve: () => void; reject: (e: Error) => void } | null = null;
   private handshakePromise: Promise<void>;
   private timer: NodeJS.Timeout | null = null;
@@ -374,6 +376,7 @@ export class Connection implements PortOwner, SslHooks {
       this.signal?.removeEventListener('abort', this.onAbort);
       this.state = 'open';
       clearErrors();
+      this.shrinkBios();
       const h = this.handshake;
       this.handshake = null;
       h?.resolve();
@@ -392,14 +395,14 @@ export class Connection implements PortOwner, SslHooks {
   private readLoop(): void {
     const { ssl } = this.n;
     while (!this.inputEnded && (this.wantRead || this.inputClosed || this.writeWantsRead)) {
-      const buf = (this.readBuffer ??= Buffer.allocUnsafe(SLICE));
+      const buf = scratch;
       const r = ssl.SSL_read(this.ssl, buf, SLICE);
       if (r > 0) {
         if (this.inputClosed) continue; // nobody reads: discard
         let chunk: Buffer;
         if (r >= 4096) {
           chunk = buf.subarray(0, r);
-          this.readBuffer = null;
+          scratch = Buffer.allocUnsafe(SLICE); // the filled one now belongs to the reader
         } else chunk = Buffer.from(buf.subarray(0, r));
         this.wantRead = this.inputPort.push(chunk);
         continue;
@@ -461,6 +464,26 @@ export class Connection implements PortOwner, SslHooks {
     }
     this.pendingWrite = null;
     w.cb();
+  }
+
+  /**
+   * Memory BIOs keep the largest size they ever held (the handshake's certificate flights): once the
+   * handshake is over and both are empty, give the SSL two fresh ones (SSL_set_bio frees the old).
+   */
+  private shrinkBios(): void {
+    const { crypto, ssl } = this.n;
+    if (crypto.BIO_ctrl_pending(this.rbio) !== 0 || crypto.BIO_ctrl_pending(this.wbio) !== 0) return;
+    const r = crypto.BIO_new(crypto.BIO_s_mem());
+    const w = crypto.BIO_new(crypto.BIO_s_mem());
+    if (!r || !w) {
+      if (r) crypto.BIO_free(r);
+      if (w) crypto.BIO_free(w);
+      return;
+    }
+    crypto.BIO_ctrl(r, BIO_C_SET_BUF_MEM_EOF_RETURN, -1, 0);
+    ssl.SSL_set_bio(this.ssl, r, w); // frees the previous pair
+    this.rbio = r;
+    this.wbio = w;
   }
 
   /** Moves everything OpenSSL wrote to the write BIO onto the transport. Returns bytes moved. */
@@ -678,7 +701,7 @@ export class Connection implements PortOwner, SslHooks {
     try {
       // Reading processes the peer's handshake messages.
       const { ssl } = this.n;
-      const buf = (this.readBuffer ??= Buffer.allocUnsafe(SLICE));
+      const buf = scratch;
       for (;;) {
         if (w.check()) {
           this.flushOut();
