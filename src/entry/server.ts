@@ -143,7 +143,8 @@ function checkListener(who: string, v: unknown): SslListener {
 /**
  * Listens on `portNo` (0 picks a free port; see {@link sslAddresses}) and resolves once bound.
  * `serverProtocol` is a protocol symbol or a server context. The Chicken egg's argument order
- * `(port, backlog, hostname, context)` is also accepted.
+ * `(port, backlog, hostname, context)` is also accepted. `reuse` is accepted for compatibility: Node
+ * always sets SO_REUSEADDR on listening sockets, so a restarted server can rebind at once.
  *
  * @example
  * ```ts
