@@ -38,8 +38,3 @@ export function assertPortNumber(who: string, arg: string, v: unknown, min: numb
 export function assertFunction(who: string, arg: string, v: unknown): asserts v is (...args: never[]) => unknown {
   if (typeof v !== 'function') throw typeError(who, arg, 'a function', v);
 }
-
-/** Copies a Uint8Array into a Buffer view without copying when it already is one. */
-export function toBuffer(v: Uint8Array): Buffer {
-  return Buffer.isBuffer(v) ? v : Buffer.from(v.buffer, v.byteOffset, v.byteLength);
-}

@@ -67,6 +67,11 @@ export interface ConnectionOptions {
   signal?: AbortSignal | null;
   /** Ciphertext that arrived before the connection was made (STARTTLS). */
   initialData?: Buffer | null;
+  /**
+   * The transport's bytes are delivered by the caller through {@link Connection.receive} (a socket made
+   * with Node's `onread` option: no Readable machinery, one reused buffer) instead of 'data' events.
+   */
+  externalReads?: boolean;
 }
 
 type State = 'handshaking' | 'open' | 'closed';
@@ -74,11 +79,6 @@ type State = 'handshaking' | 'open' | 'closed';
 /** One scratch buffer for every SSL_read: small reads are copied out, a full one is handed over. */
 let scratch = Buffer.allocUnsafe(SLICE);
 
-/** The live connections, for leak tests and the listener's bookkeeping. */
-let liveConnections = 0;
-export function liveConnectionCount(): number {
-  return liveConnections;
-}
 
 /** One TLS connection. */
 export class Connection implements PortOwner, SslHooks {
@@ -178,7 +178,6 @@ export class Connection implements PortOwner, SslHooks {
     this.ssl = s;
     this.rbio = rbio;
     this.wbio = wbio;
-    liveConnections++;
     attachHooks(s, this);
 
     this.inputPort = new SslInputPort(this);
@@ -231,7 +230,7 @@ export class Connection implements PortOwner, SslHooks {
     }
     this.applyVerifyMode(false);
 
-    this.transportIn.on('data', this.onData);
+    if (!o.externalReads) this.transportIn.on('data', this.onData);
     this.transportIn.on('end', this.onEnd);
     this.transportIn.on('error', this.onError);
     this.transportIn.on('close', this.onClose);
@@ -291,6 +290,14 @@ export class Connection implements PortOwner, SslHooks {
   }
 
   // ---- transport events ----
+
+  /**
+   * Ciphertext from a transport read through Node's `onread` option. `chunk` is only valid during the
+   * call (its memory is reused): it is copied into the read BIO at once.
+   */
+  receive(chunk: Buffer): void {
+    this.onTransportData(chunk);
+  }
 
   private onTransportData(chunk: Buffer | string): void {
     if (this.state === 'closed') return;
@@ -887,7 +894,6 @@ export class Connection implements PortOwner, SslHooks {
     freed('SSL');
     freed('BIO');
     freed('BIO');
-    liveConnections--;
   }
 
   // ---- accessors used by peer queries ----

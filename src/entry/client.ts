@@ -72,7 +72,10 @@ export async function sslConnect(
   if (signal?.aborted) throw abortError(who, signal);
 
   const started = Date.now();
-  const socket = await openSocket(who, host, port, timeout, signal);
+  // Ciphertext goes straight from the socket's one read buffer into OpenSSL (Node's onread option).
+  const reads: { sink: ((chunk: Buffer) => void) | null; early: Buffer[] } = { sink: null, early: [] };
+  const onread = (chunk: Buffer): void => (reads.sink ? reads.sink(chunk) : void reads.early.push(Buffer.from(chunk)));
+  const socket = await openSocket(who, host, port, timeout, signal, onread);
   const left = timeout === null ? DEFAULT_HANDSHAKE_TIMEOUT : Math.max(1, timeout - (Date.now() - started));
   return startConnection({
     who,
@@ -90,13 +93,32 @@ export async function sslConnect(
     shutdownOnClose: false,
     handshakeTimeout: left,
     signal,
+    externalReads: true,
+    initialData: null,
+    onConnection: (conn) => {
+      reads.sink = (chunk) => conn.receive(chunk);
+      for (const chunk of reads.early.splice(0)) conn.receive(chunk);
+    },
   });
 }
 
 /** Opens a TCP connection with TCP_NODELAY, honouring a timeout and an abort signal. */
-export function openSocket(who: string, host: string, port: number, timeout: number | null, signal: AbortSignal | null): Promise<Socket> {
+export function openSocket(
+  who: string,
+  host: string,
+  port: number,
+  timeout: number | null,
+  signal: AbortSignal | null,
+  onread: ((chunk: Buffer) => void) | null = null,
+): Promise<Socket> {
   return new Promise<Socket>((resolve, reject) => {
-    const socket = tcpConnect({ host, port, noDelay: true, allowHalfOpen: true });
+    const socket = tcpConnect({
+      host,
+      port,
+      noDelay: true,
+      allowHalfOpen: true,
+      ...(onread ? { onread: { buffer: Buffer.allocUnsafe(64 * 1024), callback: (n: number, buf: Uint8Array): boolean => (onread(Buffer.from(buf.buffer, buf.byteOffset, n)), true) } } : {}),
+    });
     let timer: NodeJS.Timeout | null = null;
     const done = (err: SslError | null): void => {
       if (timer) clearTimeout(timer);

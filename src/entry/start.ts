@@ -8,7 +8,9 @@ import { Connection, type ConnectionOptions } from '../engine/connection.js';
 import type { SslInputPort, SslOutputPort } from '../ports/ports.js';
 
 /** Makes a connection, waits for its handshake, and resolves to `[input, output]`. */
-export async function startConnection(options: ConnectionOptions): Promise<[SslInputPort, SslOutputPort]> {
+export async function startConnection(
+  options: ConnectionOptions & { onConnection?: (conn: Connection) => void },
+): Promise<[SslInputPort, SslOutputPort]> {
   let conn: Connection;
   try {
     conn = new Connection(options);
@@ -16,6 +18,7 @@ export async function startConnection(options: ConnectionOptions): Promise<[SslI
     options.socket?.destroy();
     throw e;
   }
+  options.onConnection?.(conn);
   await conn.start();
   return [conn.inputPort, conn.outputPort];
 }
