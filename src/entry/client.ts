@@ -102,6 +102,12 @@ export async function sslConnect(
   });
 }
 
+/**
+ * The read buffer of every client socket: libuv fills it and calls back one socket at a time, and the
+ * callback copies the bytes into OpenSSL before returning, so one buffer serves all connections.
+ */
+const SHARED_READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
+
 /** Opens a TCP connection with TCP_NODELAY, honouring a timeout and an abort signal. */
 export function openSocket(
   who: string,
@@ -117,7 +123,7 @@ export function openSocket(
       port,
       noDelay: true,
       allowHalfOpen: true,
-      ...(onread ? { onread: { buffer: Buffer.allocUnsafe(64 * 1024), callback: (n: number, buf: Uint8Array): boolean => (onread(Buffer.from(buf.buffer, buf.byteOffset, n)), true) } } : {}),
+      ...(onread ? { onread: { buffer: SHARED_READ_BUFFER, callback: (n: number, buf: Uint8Array): boolean => (onread(Buffer.from(buf.buffer, buf.byteOffset, n)), true) } } : {}),
     });
     let timer: NodeJS.Timeout | null = null;
     const done = (err: SslError | null): void => {
