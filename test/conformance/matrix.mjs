@@ -125,7 +125,7 @@ while True:
 `;
 
 const PY_CLIENT = `
-import socket, ssl, sys, hashlib, threading
+import socket, ssl, sys, hashlib
 port, ca, ver, cert, key, alpn, sni, n = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5], sys.argv[6], sys.argv[7], int(sys.argv[8])
 c = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
 c.minimum_version = c.maximum_version = ssl.TLSVersion.TLSv1_3 if ver == 'tls13' else ssl.TLSVersion.TLSv1_2
@@ -138,8 +138,22 @@ s = c.wrap_socket(socket.create_connection(('127.0.0.1', int(port))), server_hos
 data = sys.stdin.buffer.read(n)
 h = hashlib.sha256()
 got = 0
-# Send from a thread while reading the echo: sending everything first would deadlock on big payloads.
-threading.Thread(target=s.sendall, args=(data,), daemon=True).start()
+# Interleave: send a record, then take whatever echo has arrived (sending everything first would
+# deadlock on big payloads; an SSLSocket must not be read and written from two threads).
+view = memoryview(data)
+for off in range(0, n, 16384):
+    s.sendall(view[off:off + 16384])
+    s.setblocking(False)
+    try:
+        while True:
+            d = s.recv(65536)
+            if not d:
+                break
+            h.update(d)
+            got += len(d)
+    except (ssl.SSLWantReadError, BlockingIOError):
+        pass
+    s.setblocking(True)
 while got < n:
     d = s.recv(65536)
     if not d:
