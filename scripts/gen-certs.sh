@@ -263,6 +263,7 @@ issue_leaf bad-rsa1024 intermediate-ca rsa:1024 "$O/CN=localhost" "$LOCAL_SAN_V4
 
 # bad-sha1: a correctly issued RSA-2048 leaf, signed with SHA-1 (sha1WithRSAEncryption), which
 # OpenSSL 3 refuses at security level >= 1. -> "CA signature digest algorithm too weak"
+# (or "ca md too weak" when a server loads it)
 issue_leaf bad-sha1 intermediate-ca rsa:2048 "$O/CN=localhost" "$LOCAL_SAN_V4" serverAuth sha1
 
 # bad-missing-intermediate: the good server-rsa leaf served WITHOUT the intermediate; a client
@@ -318,8 +319,8 @@ A client that trusts `root-ca.pem` must refuse each of these (for `localhost` / 
 | `bad-self-signed.pem` / `.key` | self-signed leaf (CA:FALSE), chained to nothing | self-signed certificate |
 | `untrusted-ca.pem` / `.key` | a second root CA, `/C=US/O=Nobody/CN=Untrusted Root CA`, that nobody trusts | |
 | `bad-untrusted.pem` / `.key` / `-chain.pem` | leaf issued by `untrusted-ca`; the chain file is the leaf alone | unable to get local issuer certificate |
-| `bad-rsa1024.pem` / `.key` / `-chain.pem` | RSA-1024 key, below security level 2 | EE certificate key too weak (at level ≥ 2) |
-| `bad-sha1.pem` / `.key` / `-chain.pem` | signed with SHA-1 | CA signature digest algorithm too weak (at level ≥ 1) |
+| `bad-rsa1024.pem` / `.key` / `-chain.pem` | RSA-1024 key, below security level 2 | EE certificate key too weak (at level ≥ 2); loading it: ee key too small |
+| `bad-sha1.pem` / `.key` / `-chain.pem` | signed with SHA-1 | CA signature digest algorithm too weak (at level ≥ 1); loading it: ca md too weak |
 | `bad-missing-intermediate.pem` / `.key` | a copy of the `server-rsa` leaf and key, served without the intermediate | unable to get local issuer certificate |
 
 ## Checking by hand
