@@ -127,23 +127,28 @@ export async function handshakesNode(kind, n) {
   return rate;
 }
 
+/** `n` round trips of 64 bytes against an echo; resolves round trips per second. */
+async function pingPong(readable, writable, n) {
+  const msg = Buffer.alloc(64, 1);
+  const t0 = process.hrtime.bigint();
+  await new Promise((resolve) => {
+    let left = n;
+    readable.on('data', () => {
+      if (--left === 0) resolve();
+      else writable.write(msg);
+    });
+    writable.write(msg);
+  });
+  return n / seconds(t0);
+}
+
 export async function pingPongOurs(n) {
   const { l, port } = await ourListener('ecdsa');
   const acc = o.sslAccept(l);
   const [cin, cout] = await o.sslConnect('localhost', port, ourClientCtx());
   const [sin, sout] = await acc;
   sin.on('data', (d) => sout.write(d));
-  const msg = Buffer.alloc(64, 1);
-  const t0 = process.hrtime.bigint();
-  await new Promise((resolve) => {
-    let left = n;
-    cin.on('data', () => {
-      if (--left === 0) resolve();
-      else cout.write(msg);
-    });
-    cout.write(msg);
-  });
-  const rate = n / seconds(t0);
+  const rate = await pingPong(cin, cout, n);
   for (const p of [cin, cout, sin, sout]) p.destroy();
   await o.sslClose(l);
   return rate;
@@ -152,17 +157,7 @@ export async function pingPongOurs(n) {
 export async function pingPongNode(n) {
   const { s, port } = await nodeServer('ecdsa', (c) => c.on('data', (d) => c.write(d)));
   const c = await nodeConnect(port);
-  const msg = Buffer.alloc(64, 1);
-  const t0 = process.hrtime.bigint();
-  await new Promise((resolve) => {
-    let left = n;
-    c.on('data', () => {
-      if (--left === 0) resolve();
-      else c.write(msg);
-    });
-    c.write(msg);
-  });
-  const rate = n / seconds(t0);
+  const rate = await pingPong(c, c, n);
   c.destroy();
   s.close();
   return rate;

@@ -65,22 +65,7 @@ export async function sslClientUpgrade(socket: Duplex, options: SslClientUpgrade
   if (host !== null) assertString(who, 'host', host);
   if (opts.initialData !== undefined) assertBytes(who, 'initialData', opts.initialData);
   const context = opts.context === undefined || opts.context === null ? sslSecureClientContext() : contextOf(who, opts.context, { side: 'client' });
-  if (s instanceof Socket) s.setNoDelay(true);
-  return startConnection({
-    who,
-    mode: 'connect',
-    context,
-    hostname: host,
-    sessionKey: host ? `upgrade:${host}` : null,
-    reuseSession: opts.reuseSession ?? true,
-    input: s,
-    output: s,
-    socket: s instanceof Socket ? s : null,
-    closeTransport: true,
-    shutdownOnClose: false,
-    handshakeTimeout: timeout ?? DEFAULT_HANDSHAKE_TIMEOUT,
-    initialData: opts.initialData ? Buffer.from(opts.initialData) : null,
-  });
+  return upgrade(who, 'connect', s, context, host, timeout, opts.initialData, opts.reuseSession ?? true);
 }
 
 /**
@@ -102,18 +87,34 @@ export async function sslServerUpgrade(socket: Duplex, context: SslContext, opti
   const opts = checkOptionsObject(who, options) as SslServerUpgradeOptions;
   const timeout = checkTimeout(who, opts.timeout);
   if (opts.initialData !== undefined) assertBytes(who, 'initialData', opts.initialData);
+  return upgrade(who, 'accept', s, ctx, null, timeout, opts.initialData, false);
+}
+
+/** The TLS connection of an upgrade: the socket belongs to it from now on. */
+function upgrade(
+  who: string,
+  mode: 'connect' | 'accept',
+  s: Duplex,
+  context: SslContext,
+  host: string | null,
+  timeout: number | null,
+  initialData: Uint8Array | undefined,
+  reuseSession: boolean,
+): Promise<SslPorts> {
   if (s instanceof Socket) s.setNoDelay(true);
   return startConnection({
     who,
-    mode: 'accept',
-    context: ctx,
-    hostname: null,
+    mode,
+    context,
+    hostname: host,
+    sessionKey: host ? `upgrade:${host}` : null,
+    reuseSession,
     input: s,
     output: s,
     socket: s instanceof Socket ? s : null,
     closeTransport: true,
     shutdownOnClose: false,
     handshakeTimeout: timeout ?? DEFAULT_HANDSHAKE_TIMEOUT,
-    initialData: opts.initialData ? Buffer.from(opts.initialData) : null,
+    initialData: initialData ? Buffer.from(initialData) : null,
   });
 }
