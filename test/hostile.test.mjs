@@ -106,3 +106,36 @@ test('API misuse: closed ports, double close, wrong kinds, huge ALPN lists, inva
   assert.throws(() => o.sslPeerVerified('port'), TypeError);
   assert.throws(() => o.sslAbandonPort(42), TypeError);
 });
+
+test('garbage after the handshake: the reading port errors with an SslError, nothing crashes', async () => {
+  const { PassThrough } = await import('node:stream');
+  const sctx = o.sslMakeServerContext('auto', { certificateChain: cert('server-rsa-chain.pem'), privateKey: ['pem', cert('server-rsa.key')] });
+  let errors = 0;
+  let ends = 0;
+  for (let i = 0; i < 300; i++) {
+    const c2s = new PassThrough();
+    const s2c = new PassThrough();
+    const [[sin, sout], [cin, cout]] = await Promise.all([
+      o.portsToSslPorts(c2s, s2c, { mode: 'accept', context: sctx }),
+      o.portsToSslPorts(s2c, c2s, { mode: 'connect', encrypt: i % 2 ? 'tls12' : 'tls13' }),
+    ]);
+    const outcome = new Promise((resolve) => {
+      sin.once('error', (e) => resolve(o.isSslError(e) ? 'error' : `other: ${e}`));
+      sin.once('end', () => resolve('end'));
+    });
+    sin.resume();
+    // A record header with a random type and length, then random bytes, straight into the server's input.
+    const junk = randomBytes(5 + (i % 200));
+    if (i % 3 === 0) junk.writeUInt16BE(0x0303, 1);
+    c2s.write(junk);
+    if (i % 5 === 0) c2s.end();
+    const r = await Promise.race([outcome, new Promise((resolve) => setTimeout(() => resolve('waiting'), 200))]);
+    if (r === 'error') errors++;
+    else if (r === 'end') ends++;
+    else assert.equal(r, 'waiting', `case ${i}: ${r}`); // an incomplete record simply waits for more
+    for (const p of [sin, sout, cin, cout]) p.destroy();
+  }
+  assert.ok(errors > 200, `errors: ${errors}, ends: ${ends}`);
+  await collectGarbage();
+  assert.equal(o.sslObjectCounts().SSL, 0);
+});
