@@ -200,3 +200,24 @@ test('no OpenSSL object outlives its connection (counters back to zero under for
   assert.equal(after.EVP_PKEY, 0);
   assert.ok(after.SSL_CTX <= before.SSL_CTX + 2, `contexts collected: ${JSON.stringify(after)}`);
 });
+
+test('a context dropped by its caller lives as long as its connections (keylogger included)', async () => {
+  const { listener, port } = await testListener();
+  const lines = [];
+  const accepted = o.sslAccept(listener);
+  const [cin, cout] = await (async () => {
+    const ctx = o.sslMakeClientContext('tls12');
+    o.sslSetKeylogger(ctx, (l) => lines.push(l));
+    return o.sslConnect('127.0.0.1', port, ctx);
+  })();
+  const [sin, sout] = await accepted;
+  await collectGarbage();
+  const before = lines.length;
+  assert.ok(before > 0);
+  cout.write('still here');
+  assert.equal((await readExactly(sin, 10)).toString(), 'still here');
+  sout.write('yes');
+  assert.equal((await readExactly(cin, 3)).toString(), 'yes');
+  for (const p of [cin, cout, sin, sout]) p.destroy();
+  await o.sslClose(listener);
+});
