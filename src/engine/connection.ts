@@ -11,7 +11,7 @@
 import { isIP } from 'node:net';
 import type { Socket } from 'node:net';
 import type { Readable, Writable } from 'node:stream';
-import { native, drainErrors, clearErrors, readPointer, type Native } from '../ffi/native.js';
+import { native, drainErrors, clearErrors, type Native } from '../ffi/native.js';
 import { created, freed } from '../ffi/objects.js';
 import { attachHooks, detachHooks, trampolines, TLSEXT_ERR, type SslHooks } from '../ffi/callbacks.js';
 import type { Ptr } from '../ffi/bindings.js';
@@ -376,7 +376,7 @@ export class Connection implements PortOwner, SslHooks {
     const { ssl } = this.n;
     const r = ssl.SSL_do_handshake(this.ssl);
     const e = r === 1 ? SSL_ERROR_NONE : ssl.SSL_get_error(this.ssl, r);
-    const flushed = this.flushOut();
+    this.flushOut(); // also on failure: the alert must reach the peer
     if (r === 1) {
       if (this.timer) clearTimeout(this.timer);
       this.timer = null;
@@ -395,7 +395,6 @@ export class Connection implements PortOwner, SslHooks {
       }
       return;
     }
-    void flushed;
     this.fail(this.handshakeError(e));
   }
 
@@ -896,12 +895,6 @@ export class Connection implements PortOwner, SslHooks {
     freed('BIO');
   }
 
-  // ---- accessors used by peer queries ----
-
-  /** @internal the raw `SSL *` (0 when closed). */
-  get rawSsl(): Ptr {
-    return this.ssl;
-  }
 }
 
 /** Encodes ALPN protocols into the wire format (length-prefixed), validating each. */
@@ -917,16 +910,3 @@ export function alpnWire(who: string, protocols: readonly Uint8Array[]): Buffer 
   if (wire.length > 65535) throw new RangeError(`${who}: alpn list is too long (${wire.length} bytes, at most 65535)`);
   return wire;
 }
-
-/** Reads the pointer/length pair OpenSSL returns for the selected ALPN protocol. */
-export function selectedAlpn(n: Native, s: Ptr): Buffer | null {
-  const data = Buffer.alloc(8);
-  const len = Buffer.alloc(4);
-  n.ssl.SSL_get0_alpn_selected(s, data, len);
-  const l = len.readUInt32LE(0);
-  const addr = readPointer(data);
-  if (!addr || !l) return null;
-  return readMemoryAt(addr, l);
-}
-
-import { readMemory as readMemoryAt } from '../ffi/native.js';

@@ -6,8 +6,7 @@
  */
 import { Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { native } from '../ffi/native.js';
-import { selectedAlpn } from '../engine/connection.js';
+import { native, readMemory, readPointer } from '../ffi/native.js';
 import { connectionOf } from '../ports/registry.js';
 import { protocolOfVersion, type SslProtocol } from '../context/protocols.js';
 import { SslListener } from '../entry/server.js';
@@ -42,7 +41,13 @@ export function sslProtocolVersion(port: SslPort): SslProtocol {
 export function sslGetAlpnSelected(port: SslPort): Buffer | null {
   const who = 'sslGetAlpnSelected';
   const s = connectionOf(who, port).sslPtr(who);
-  return selectedAlpn(native(who), s);
+  // SSL_get0_alpn_selected hands back a pointer into the SSL and a length: copy the bytes out.
+  const data = Buffer.alloc(8);
+  const len = Buffer.alloc(4);
+  native(who).ssl.SSL_get0_alpn_selected(s, data, len);
+  const addr = readPointer(data);
+  const l = len.readUInt32LE(0);
+  return addr && l ? readMemory(addr, l) : null;
 }
 
 /**
