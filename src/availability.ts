@@ -31,7 +31,16 @@ export const sslAvailable: boolean = available;
  */
 export const sslLoadFailReason: string | null = available ? null : loadFailReason;
 
-/** What {@link opensslInfo} reports. */
+/**
+ * What {@link opensslInfo} reports.
+ *
+ * @example
+ * ```ts
+ * import { opensslInfo, type OpensslInfo } from 'openssl-ports';
+ * const info: OpensslInfo | null = opensslInfo();
+ * if (info) console.log(`${info.version} from ${info.source === 'node' ? "Node's binary" : info.file}`);
+ * ```
+ */
 export interface OpensslInfo {
   /** `'system'` (the system libssl/libcrypto) or `'node'` (Node's embedded copy). */
   source: 'system' | 'node';

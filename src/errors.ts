@@ -5,7 +5,20 @@
  * @module
  */
 
-/** The Chicken egg's classification of an OpenSSL failure (from `SSL_get_error`). */
+/**
+ * The Chicken egg's classification of an OpenSSL failure (from `SSL_get_error`).
+ *
+ * @example
+ * ```ts
+ * import { sslConnect, isSslError, type SslErrorStatus } from 'openssl-ports';
+ * try {
+ *   await sslConnect('localhost', 8443, 'secure');
+ * } catch (e) {
+ *   const status: SslErrorStatus = isSslError(e) ? e.status : null;
+ *   if (status === 'syscall') console.error('the network failed, not TLS');
+ * }
+ * ```
+ */
 export type SslErrorStatus =
   | 'zero-return'
   | 'want-read'
@@ -33,7 +46,15 @@ export function statusFromSslError(code: number): SslErrorStatus {
   return STATUS_BY_CODE[code] ?? null;
 }
 
-/** Options of the {@link SslError} constructor. */
+/**
+ * Options of the {@link SslError} constructor.
+ *
+ * @example
+ * ```ts
+ * import { SslError } from 'openssl-ports';
+ * throw new SslError('myProtocol: the server refused STARTTLS', { status: null, code: 'ERR_STARTTLS_REFUSED' });
+ * ```
+ */
 export interface SslErrorOptions {
   /** The `SSL_get_error` classification. */
   status?: SslErrorStatus;

@@ -10,7 +10,16 @@ import { sslSecureClientContext } from './context/secure.js';
 import { TLS1_VERSION, TLS1_1_VERSION, TLS1_2_VERSION, TLS1_3_VERSION } from './context/protocols.js';
 import { assertPath } from './assert.js';
 
-/** A minimum protocol version: a symbol, or OpenSSL's number (`0x0303` is TLS 1.2). */
+/**
+ * A minimum protocol version: a symbol, or OpenSSL's number (`0x0303` is TLS 1.2).
+ *
+ * @example
+ * ```ts
+ * import { makeClientSslContext, type MinProtocolVersion } from 'openssl-ports';
+ * const min: MinProtocolVersion = 'tls13'; // or 0x0304
+ * const ctx = makeClientSslContext(min);
+ * ```
+ */
 export type MinProtocolVersion = 'tls' | 'tls11' | 'tls12' | 'tls13' | number;
 
 function versionNumber(who: string, v: unknown): number {

@@ -1,4 +1,4 @@
-// Hostile input and API misuse: the fuzzer's short run (>= 10,000 cases), garbage over real TCP,
+// Hostile input and API misuse: the fuzzer's short run (10,000 cases; FUZZ_LONG=1: 100,000), garbage over real TCP,
 // and misuse of the API. Each case ends in an SslError or a clean refusal: never a crash or a hang.
 import test from 'node:test';
 import assert from 'node:assert/strict';
@@ -8,14 +8,21 @@ import * as o from '../dist/index.js';
 import { runFuzz, captureFlights } from './fuzz/fuzz.mjs';
 import { cert, readExactly, collectGarbage } from './support/helpers.mjs';
 
-test('mutation fuzzer: 10,000 mutated handshakes against server and client', async (t) => {
-  const cases = Number(process.env.FUZZ_CASES ?? 10_000);
-  const res = await runFuzz({ cases, seed: Number(process.env.FUZZ_SEED ?? 20261123) });
-  t.diagnostic(`fuzz: ${JSON.stringify(res)}`);
-  assert.equal(res.cases, cases);
+// FUZZ_LONG=1 (or CONFORMANCE_LONG=1) runs the long form; FUZZ_CASES overrides the count.
+const FUZZ_CASES = Number(process.env.FUZZ_CASES ?? (process.env.FUZZ_LONG === '1' || process.env.CONFORMANCE_LONG === '1' ? 100_000 : 10_000));
+
+test(`mutation fuzzer: ${FUZZ_CASES.toLocaleString('en')} mutated handshakes against server and client`, async (t) => {
+  const seed = Number(process.env.FUZZ_SEED ?? 20261123);
+  const res = await runFuzz({ cases: FUZZ_CASES, seed });
+  const summary = `fuzz: ${res.cases} cases run (seed ${seed}; sweep ${res.sweep}, replay ${res.replay}, relay ${res.relay}): ${res['ssl-error']} SslErrors, ${res.completed} completed, ${res.unhandled} unhandled rejections, ${res.uncaught} uncaught exceptions`;
+  console.log(summary);
+  t.diagnostic(`fuzz outcomes: ${JSON.stringify(res.outcomes)}; mutators: ${JSON.stringify(res.perMutator)}`);
+  assert.equal(res.cases, FUZZ_CASES);
   assert.equal(res.other, 0);
   assert.equal(res.unhandled, 0);
-  assert.equal(res['ssl-error'] + res.completed, cases);
+  assert.equal(res.uncaught, 0);
+  assert.equal(res['ssl-error'] + res.completed, FUZZ_CASES);
+  assert.ok(res['ssl-error'] > FUZZ_CASES / 2, summary);
   await collectGarbage();
   const counts = o.sslObjectCounts();
   assert.equal(counts.SSL, 0);
@@ -41,7 +48,7 @@ function rawSend(port, bytes, { end = true, destroyAfter = 0 } = {}) {
 
 test('garbage, a truncated ClientHello and a socket closed mid-handshake fail that accept only', async () => {
   const { l, port } = await listener();
-  const { fromClient } = await captureFlights('tls13', 'rsa');
+  const { fromClient } = await captureFlights({ protocol: 'tls13', key: 'rsa' });
   const clientHello = fromClient.subarray(0, 5 + fromClient.readUInt16BE(3));
   const attacks = [
     ['random bytes', randomBytes(4096), {}],

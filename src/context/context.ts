@@ -19,10 +19,31 @@ import { isProtocolSymbol, protocolSettings, unsupportedReason, type SslProtocol
 /** How the peer's certificate is checked. */
 export type VerifyMode = 'off' | 'try' | 'require';
 
-/** The private key forms accepted by the context constructors. */
+/**
+ * The private key forms accepted by the context constructors: a PEM file, PEM bytes, or a DER file.
+ *
+ * @example
+ * ```ts
+ * import { readFileSync } from 'node:fs';
+ * import { sslMakeServerContext, type PrivateKeySource } from 'openssl-ports';
+ * const fromFile: PrivateKeySource = ['pem', 'certs/server-rsa.key'];
+ * const fromBytes: PrivateKeySource = ['pem-data', readFileSync('certs/server-rsa.key')];
+ * const ctx = sslMakeServerContext('auto', { privateKey: fromBytes, certificateChain: 'certs/server-rsa-chain.pem' });
+ * ```
+ */
 export type PrivateKeySource = ['pem', string] | ['pem-data', Uint8Array] | ['der', string];
 
-/** Options of {@link sslMakeClientContext} and {@link sslMakeServerContext}. */
+/**
+ * Options of {@link sslMakeClientContext} and {@link sslMakeServerContext}: the context's own
+ * identity (certificate chain and private key).
+ *
+ * @example
+ * ```ts
+ * import { sslMakeClientContext } from 'openssl-ports';
+ * // A client that presents a certificate (mutual TLS):
+ * const ctx = sslMakeClientContext('auto', { certificateChain: 'certs/client-chain.pem', privateKey: ['pem', 'certs/client.key'] });
+ * ```
+ */
 export interface ContextOptions {
   /** The identity's private key, loaded with `rsa = false` (any key type). */
   privateKey?: PrivateKeySource | null;

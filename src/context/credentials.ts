@@ -144,7 +144,16 @@ export function applyCredentials(who: string, ctx: SslContext, options: ContextO
   }
 }
 
-/** Options of {@link sslLoadVerifySource}. */
+/**
+ * Options of {@link sslLoadVerifySource}.
+ *
+ * @example
+ * ```ts
+ * import { sslMakeClientContext, sslLoadVerifySource } from 'openssl-ports';
+ * const ctx = sslMakeClientContext();
+ * sslLoadVerifySource(ctx, '/etc/ssl/optional-extra-ca.pem', { try: true }); // no error if it is missing
+ * ```
+ */
 export interface LoadVerifySourceOptions {
   /** Ignore a source that cannot be loaded instead of throwing. */
   try?: boolean;

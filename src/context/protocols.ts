@@ -6,7 +6,17 @@
  */
 import { native } from '../ffi/native.js';
 
-/** A protocol symbol of the seed (`ssl-protocol-symbol/c`). */
+/**
+ * A protocol symbol of the seed (`ssl-protocol-symbol/c`): `'secure'` (a verifying client context),
+ * `'auto'` (any version OpenSSL allows), or one version.
+ *
+ * @example
+ * ```ts
+ * import { sslMakeClientContext, type SslProtocol } from 'openssl-ports';
+ * const protocol: SslProtocol = 'tls13';
+ * const ctx = sslMakeClientContext(protocol); // TLS 1.3 only
+ * ```
+ */
 export type SslProtocol = 'secure' | 'auto' | 'sslv2-or-v3' | 'sslv2' | 'sslv3' | 'tls' | 'tls11' | 'tls12' | 'tls13';
 
 /** Every protocol symbol, in the seed's order. */

@@ -8,7 +8,17 @@ import { existsSync } from 'node:fs';
 import { native, available } from '../ffi/native.js';
 import { typeError } from '../assert.js';
 
-/** A verification source. */
+/**
+ * A verification source: a PEM file of trusted certificates, a hashed directory of them (searched
+ * lazily, as `c_rehash`/`openssl rehash` lay it out), or a system store.
+ *
+ * @example
+ * ```ts
+ * import { sslDefaultVerifySources, type VerifySource } from 'openssl-ports';
+ * const sources: VerifySource[] = ['certs/root-ca.pem', ['directory', 'certs/ca-dir']];
+ * sslDefaultVerifySources(sources); // what 'secure' contexts trust from now on
+ * ```
+ */
 export type VerifySource = string | ['directory', string] | ['win32-store', string] | ['macosx-keychain', string | null];
 
 /** Well-known system bundles, added when the OpenSSL in use points nowhere (Node's embedded copy). */

@@ -79,6 +79,36 @@ type State = 'handshaking' | 'open' | 'closed';
 /** One scratch buffer for every SSL_read: small reads are copied out, a full one is handed over. */
 let scratch = Buffer.allocUnsafe(SLICE);
 
+/**
+ * Slabs shared by every connection (one thread, one call at a time): decrypted records of at least
+ * {@link HAND_OVER} bytes are read straight into the input slab and handed to the reader as views,
+ * and ciphertext is read out of the write BIOs into the output slab, consecutive records of one
+ * connection side by side so they go to the transport as one write. Fresh 16 KiB buffers per record
+ * cost more than the copying; a slab is freed once nothing views it.
+ */
+const IN_SLAB = 64 * 1024;
+const OUT_SLAB = 256 * 1024;
+/** Decrypted reads at least this long are handed over as views of the input slab; shorter ones are copied. */
+const HAND_OVER = 4096;
+/** Ciphertext gathered for one transport write before it is sent. */
+const BATCH = 64 * 1024;
+let inSlab = Buffer.allocUnsafe(IN_SLAB);
+let inOff = 0;
+/** The part of the input slab the next SSL_read fills (SLICE bytes at inOff). */
+let inView = inSlab.subarray(0, SLICE);
+let outSlab = Buffer.allocUnsafe(OUT_SLAB);
+let outOff = 0;
+
+/** One write of the output port (several chunks when the port hands over its buffered writes). */
+interface PendingWrite {
+  chunks: readonly Buffer[];
+  index: number;
+  offset: number;
+  cb: (err?: Error | null) => void;
+  /** Bytes in all chunks. */
+  size: number;
+}
+
 
 /** One TLS connection. */
 export class Connection implements PortOwner, SslHooks {
@@ -117,8 +147,20 @@ export class Connection implements PortOwner, SslHooks {
   private busy = 0;
   private again = false;
   private releasePending = false;
-  private pendingWrite: { chunk: Buffer; offset: number; cb: (err?: Error | null) => void } | null = null;
+  private pendingWrite: PendingWrite | null = null;
+  /** Ciphertext read out of the write BIO and not yet written: outSlab[batchStart, batchEnd) of batchSlab. */
+  private batchSlab: Buffer | null = null;
+  private batchStart = 0;
+  private batchEnd = 0;
+  /** A batch of bulk writes goes to the transport at the next tick (or once it reaches BATCH). */
+  private batchScheduled = false;
+  private readonly sendLater = (): void => {
+    this.batchScheduled = false;
+    this.sendBatch();
+  };
   private writeWantsRead = false;
+  /** Ciphertext was fed since SSL_read last said WANT_READ: only then can SSL_read make progress. */
+  private rbioFresh = false;
   private handshake: { resolve: () => void; reject: (e: Error) => void } | null = null;
   private handshakePromise: Promise<void>;
   private timer: NodeJS.Timeout | null = null;
@@ -312,6 +354,7 @@ export class Connection implements PortOwner, SslHooks {
 
   private feed(chunk: Buffer): void {
     const { crypto } = this.n;
+    this.rbioFresh = true;
     for (let off = 0; off < chunk.length; off += SLICE) {
       const part = off === 0 && chunk.length <= SLICE ? chunk : chunk.subarray(off, Math.min(off + SLICE, chunk.length));
       crypto.BIO_write(this.rbio, part, part.length);
@@ -400,21 +443,30 @@ export class Connection implements PortOwner, SslHooks {
 
   private readLoop(): void {
     const { ssl } = this.n;
-    while (!this.inputEnded && (this.wantRead || this.inputClosed || this.writeWantsRead)) {
-      const buf = scratch;
-      const r = ssl.SSL_read(this.ssl, buf, SLICE);
+    let called = false;
+    // Without new ciphertext (or the transport's end) SSL_read can only say WANT_READ again: skip it.
+    while (!this.inputEnded && (this.rbioFresh || this.transportEnded) && (this.wantRead || this.inputClosed || this.writeWantsRead)) {
+      called = true;
+      const r = ssl.SSL_read(this.ssl, inView, SLICE);
       if (r > 0) {
         if (this.inputClosed) continue; // nobody reads: discard
         let chunk: Buffer;
-        if (r >= 4096) {
-          chunk = buf.subarray(0, r);
-          scratch = Buffer.allocUnsafe(SLICE); // the filled one now belongs to the reader
-        } else chunk = Buffer.from(buf.subarray(0, r));
+        if (r >= HAND_OVER) {
+          // The reader gets a view of the slab; the next read goes past it.
+          chunk = inSlab.subarray(inOff, inOff + r);
+          inOff += (r + 7) & ~7;
+          if (inSlab.length - inOff < SLICE) {
+            inSlab = Buffer.allocUnsafe(IN_SLAB);
+            inOff = 0;
+          }
+          inView = inSlab.subarray(inOff, inOff + SLICE);
+        } else chunk = Buffer.from(inView.subarray(0, r));
         this.wantRead = this.inputPort.push(chunk);
         continue;
       }
       const e = ssl.SSL_get_error(this.ssl, r);
       if (e === SSL_ERROR_WANT_READ) {
+        this.rbioFresh = false;
         if (this.transportEnded) this.endInput();
         break;
       }
@@ -430,7 +482,7 @@ export class Connection implements PortOwner, SslHooks {
       this.fail(this.ioError(e, errors, 'read failed'));
       return;
     }
-    this.flushOut();
+    if (called) this.flushOut(); // reading may answer (key update, alerts, renegotiation)
   }
 
   private endInput(): void {
@@ -444,15 +496,25 @@ export class Connection implements PortOwner, SslHooks {
     const w = this.pendingWrite;
     if (!w || this.transportBlocked) return;
     const { ssl } = this.n;
-    while (w.offset < w.chunk.length) {
-      const len = Math.min(SLICE, w.chunk.length - w.offset);
-      const slice = w.offset === 0 && len === w.chunk.length ? w.chunk : w.chunk.subarray(w.offset, w.offset + len);
+    const chunks = w.chunks;
+    while (w.index < chunks.length) {
+      const chunk = chunks[w.index]!;
+      if (w.offset >= chunk.length) {
+        w.index++;
+        w.offset = 0;
+        continue;
+      }
+      const len = Math.min(SLICE, chunk.length - w.offset);
+      const slice = w.offset === 0 && len === chunk.length ? chunk : chunk.subarray(w.offset, w.offset + len);
       const r = ssl.SSL_write(this.ssl, slice, len);
       if (r > 0) {
         w.offset += r;
         this.writeWantsRead = false;
-        this.flushOut();
-        if (this.transportBlocked) return;
+        // Gather the records: one transport write per BATCH bytes.
+        if (this.collectOut() >= BATCH) {
+          this.sendBatch();
+          if (this.transportBlocked) return;
+        }
         continue;
       }
       const e = ssl.SSL_get_error(this.ssl, r);
@@ -467,6 +529,16 @@ export class Connection implements PortOwner, SslHooks {
       w.cb(err);
       this.fail(err);
       return;
+    }
+    if (this.batchSlab !== null) {
+      // A small write goes out at once (latency); bulk writes made in one go (a loop of write() calls
+      // or the port's buffered writes) are gathered until the next tick, up to BATCH bytes a write.
+      if (w.size < SLICE) this.sendBatch();
+      else if (!this.batchScheduled) {
+        this.batchScheduled = true;
+        process.nextTick(this.sendLater);
+      }
+      if (this.transportBlocked) return; // the write completes on 'drain'
     }
     this.pendingWrite = null;
     w.cb();
@@ -492,21 +564,53 @@ export class Connection implements PortOwner, SslHooks {
     this.wbio = w;
   }
 
-  /** Moves everything OpenSSL wrote to the write BIO onto the transport. Returns bytes moved. */
+  /** Moves everything OpenSSL wrote to the write BIO (after any gathered batch) onto the transport. Returns bytes moved. */
   private flushOut(): number {
+    const before = this.batchEnd - this.batchStart;
+    const total = this.collectOut() - before;
+    this.sendBatch();
+    return total;
+  }
+
+  /**
+   * Reads what OpenSSL wrote to the write BIO into the output slab, after this connection's unsent
+   * batch when that is still the slab's last allocation. Returns the size of the batch.
+   */
+  private collectOut(): number {
     const { crypto } = this.n;
-    let total = 0;
     for (;;) {
       const pending = crypto.BIO_ctrl_pending(this.wbio);
       if (pending <= 0) break;
-      const buf = Buffer.allocUnsafe(pending);
-      const r = crypto.BIO_read(this.wbio, buf, pending);
+      if (this.batchSlab !== null && (this.batchSlab !== outSlab || this.batchEnd !== outOff || outSlab.length - outOff < pending)) {
+        this.sendBatch(); // not contiguous any more (or no room): send what is gathered first
+      }
+      if (outSlab.length - outOff < pending) {
+        outSlab = Buffer.allocUnsafe(Math.max(OUT_SLAB, pending));
+        outOff = 0;
+      }
+      const r = crypto.BIO_read(this.wbio, outSlab.subarray(outOff, outOff + pending), pending);
       if (r <= 0) break;
-      total += r;
-      if (this.transportOut.destroyed || this.transportOut.writableEnded) continue;
-      if (!this.transportOut.write(r === pending ? buf : buf.subarray(0, r))) this.transportBlocked = true;
+      if (this.batchSlab === null) {
+        this.batchSlab = outSlab;
+        this.batchStart = outOff;
+      }
+      outOff += r;
+      this.batchEnd = outOff;
+      if (r === pending) break; // a memory BIO's pending count is all it holds
     }
-    return total;
+    return this.batchEnd - this.batchStart;
+  }
+
+  /** Writes the gathered batch to the transport. */
+  private sendBatch(): void {
+    const slab = this.batchSlab;
+    if (slab === null) return;
+    const buf = slab.subarray(this.batchStart, this.batchEnd);
+    this.batchSlab = null;
+    this.batchStart = this.batchEnd = 0;
+    const out = this.transportOut;
+    if (out.destroyed || out.writableEnded) return;
+    if (!out.write(buf)) this.transportBlocked = true;
   }
 
   // ---- port callbacks ----
@@ -519,10 +623,16 @@ export class Connection implements PortOwner, SslHooks {
   }
 
   onOutputWrite(chunk: Buffer, cb: (err?: Error | null) => void): void {
+    this.onOutputWritev([chunk], cb);
+  }
+
+  onOutputWritev(chunks: readonly Buffer[], cb: (err?: Error | null) => void): void {
     if (this.error) return cb(this.error);
     if (this.state === 'closed') return cb(new SslError(`${this.who}: write failed (the connection is closed)`, { code: 'ERR_SSL_CLOSED' }));
-    if (chunk.length === 0) return cb();
-    this.pendingWrite = { chunk, offset: 0, cb };
+    let size = 0;
+    for (const c of chunks) size += c.length;
+    if (size === 0) return cb();
+    this.pendingWrite = { chunks, index: 0, offset: 0, cb, size };
     // The common case needs no reading first: encrypt and send straight away.
     if (this.state === 'open' && !this.busy && !this.writeWantsRead && !this.verifyWaiter) {
       this.busy++;

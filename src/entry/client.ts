@@ -13,7 +13,20 @@ import { SslError } from '../errors.js';
 import { assertString, typeError } from '../assert.js';
 import { abortError, checkAlpnList, checkOptionsObject, checkSignal, checkTimeout, DEFAULT_HANDSHAKE_TIMEOUT } from './options.js';
 
-/** Options of {@link sslConnect}. */
+/**
+ * Options of {@link sslConnect}.
+ *
+ * @example
+ * ```ts
+ * import { sslConnect } from 'openssl-ports';
+ * // Connect to an address, verify the certificate for a name, offer h2 and http/1.1, give up after 5 s:
+ * const [input, output] = await sslConnect('192.0.2.10', 443, 'secure', {
+ *   host: 'www.example.com',
+ *   alpn: [Buffer.from('h2'), Buffer.from('http/1.1')],
+ *   timeout: 5_000,
+ * });
+ * ```
+ */
 export interface SslConnectOptions {
   /** ALPN protocols, most preferred first; each 1–255 bytes. */
   alpn?: Uint8Array[];
@@ -27,7 +40,16 @@ export interface SslConnectOptions {
   reuseSession?: boolean;
 }
 
-/** The two ports of a connection: `[input, output]`. */
+/**
+ * The two ports of a connection: `[input, output]`.
+ *
+ * @example
+ * ```ts
+ * import { sslConnect, type SslPorts } from 'openssl-ports';
+ * const ports: SslPorts = await sslConnect('example.com', 443, 'secure');
+ * const [input, output] = ports;
+ * ```
+ */
 export type SslPorts = [SslInputPort, SslOutputPort];
 
 /**

@@ -14,7 +14,15 @@ import { assertPortNumber, typeError } from '../assert.js';
 import { abortError, checkOptionsObject, checkSignal, checkTimeout, DEFAULT_HANDSHAKE_TIMEOUT } from './options.js';
 import type { SslPorts } from './client.js';
 
-/** Options of {@link sslAccept}. */
+/**
+ * Options of {@link sslAccept}.
+ *
+ * @example
+ * ```ts
+ * import { sslAccept } from 'openssl-ports';
+ * const [input, output] = await sslAccept(listener, { signal: AbortSignal.timeout(60_000), timeout: 5_000 });
+ * ```
+ */
 export interface SslAcceptOptions {
   /** Cancels the wait and the handshake (the seed's `ssl-accept/enable-break`). */
   signal?: AbortSignal;

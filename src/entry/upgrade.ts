@@ -15,7 +15,15 @@ import { assertBytes, assertString, typeError } from '../assert.js';
 import { checkOptionsObject, checkTimeout, DEFAULT_HANDSHAKE_TIMEOUT } from './options.js';
 import type { SslPorts } from './client.js';
 
-/** Options of {@link sslClientUpgrade}. */
+/**
+ * Options of {@link sslClientUpgrade}.
+ *
+ * @example
+ * ```ts
+ * import { sslClientUpgrade, makeClientSslContext } from 'openssl-ports';
+ * const [input, output] = await sslClientUpgrade(socket, { context: makeClientSslContext('tls13'), host: 'mail.example.com', timeout: 10_000 });
+ * ```
+ */
 export interface SslClientUpgradeOptions {
   /** Handshake time limit in ms (default 30 s). */
   timeout?: number;
@@ -29,7 +37,16 @@ export interface SslClientUpgradeOptions {
   reuseSession?: boolean;
 }
 
-/** Options of {@link sslServerUpgrade}. */
+/**
+ * Options of {@link sslServerUpgrade}.
+ *
+ * @example
+ * ```ts
+ * import { sslServerUpgrade } from 'openssl-ports';
+ * // `rest`: bytes that arrived after the "STARTTLS\r\n" line (the start of the ClientHello)
+ * const [input, output] = await sslServerUpgrade(socket, ctx, { initialData: rest, timeout: 10_000 });
+ * ```
+ */
 export interface SslServerUpgradeOptions {
   /** Handshake time limit in ms (default 30 s). */
   timeout?: number;

@@ -14,7 +14,22 @@ import { typeError, assertString } from '../assert.js';
 import { checkAlpnList, checkOptionsObject, checkSignal, checkTimeout, DEFAULT_HANDSHAKE_TIMEOUT } from './options.js';
 import type { SslPorts } from './client.js';
 
-/** Options of {@link portsToSslPorts}. */
+/**
+ * Options of {@link portsToSslPorts}.
+ *
+ * @example
+ * ```ts
+ * import { portsToSslPorts, sslSecureClientContext } from 'openssl-ports';
+ * const [input, output] = await portsToSslPorts(socket, socket, {
+ *   mode: 'connect',
+ *   context: sslSecureClientContext(),
+ *   hostname: 'mail.example.com',
+ *   alpn: [Buffer.from('smtp')],
+ *   closeOriginal: true, // closing both SSL ports closes the socket
+ *   shutdownOnClose: true, // ending the output port sends close_notify
+ * });
+ * ```
+ */
 export interface PortsToSslPortsOptions {
   /** `'accept'` (server, the default) or `'connect'` (client). */
   mode?: 'connect' | 'accept';

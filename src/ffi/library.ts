@@ -10,7 +10,17 @@
  */
 import koffi from 'koffi';
 
-/** A koffi library handle: declare further OpenSSL functions on it with `.func(...)`. */
+/**
+ * A koffi library handle: declare further OpenSSL functions on it with `.func(...)`.
+ *
+ * @example
+ * ```ts
+ * import { libcrypto, type KoffiLibrary } from 'openssl-ports/libcrypto';
+ * const lib: KoffiLibrary = libcrypto!;
+ * const versionNumber = lib.func('unsigned long OpenSSL_version_num(void)');
+ * console.log(versionNumber().toString(16)); // '30000130'
+ * ```
+ */
 export type KoffiLibrary = ReturnType<typeof koffi.load>;
 
 /** koffi's `load`, with the options argument its typings omit. */

@@ -6,7 +6,16 @@
  * @module
  */
 
-/** The kinds of OpenSSL objects the library owns. */
+/**
+ * The kinds of OpenSSL objects the library owns.
+ *
+ * @example
+ * ```ts
+ * import { sslObjectCounts, type ObjectKind } from 'openssl-ports';
+ * const kind: ObjectKind = 'SSL';
+ * console.log(`${sslObjectCounts()[kind]} connections open`);
+ * ```
+ */
 export type ObjectKind = 'SSL_CTX' | 'SSL' | 'BIO' | 'X509' | 'EVP_PKEY' | 'EVP_MD_CTX' | 'EVP_MD' | 'SSL_SESSION';
 
 const live: Record<ObjectKind, number> = {

@@ -150,6 +150,9 @@ export function sslPeerCheckHostname(port: SslPort, hostname: string): boolean {
   const who = 'sslPeerCheckHostname';
   assertString(who, 'hostname', hostname);
   return withPeerCertificate(who, port, false, (x, n) => {
+    // OpenSSL reads a leading dot as "any subdomain of" ('.example.com' would match '*.example.com'):
+    // such a string is not a hostname, and no certificate is valid for it.
+    if (hostname.startsWith('.')) return false;
     const r = isIP(hostname)
       ? n.crypto.X509_check_ip_asc(x, hostname, 0)
       : n.crypto.X509_check_host(x, hostname, Buffer.byteLength(hostname), X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS, 0);

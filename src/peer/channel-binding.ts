@@ -11,7 +11,16 @@ import { SslError } from '../errors.js';
 import type { SslPort } from '../ports/ports.js';
 import type { Ptr } from '../ffi/bindings.js';
 
-/** A channel binding type. */
+/**
+ * A channel binding type (RFC 9266 `tls-exporter`, RFC 5929 `tls-unique` and `tls-server-end-point`).
+ *
+ * @example
+ * ```ts
+ * import { sslChannelBinding, type ChannelBindingType } from 'openssl-ports';
+ * const type: ChannelBindingType = 'tls-exporter';
+ * const binding = sslChannelBinding(input, type); // the same bytes on both ends of the connection
+ * ```
+ */
 export type ChannelBindingType = 'tls-exporter' | 'tls-unique' | 'tls-server-end-point';
 
 const TLS1_3_VERSION = 0x0304;

@@ -13,6 +13,8 @@ export interface PortOwner {
   onInputRead(): void;
   /** Encrypt and send one chunk; `cb` runs when the transport has taken it. */
   onOutputWrite(chunk: Buffer, cb: (err?: Error | null) => void): void;
+  /** Encrypt and send several chunks (the port's buffered writes) together. */
+  onOutputWritev(chunks: readonly Buffer[], cb: (err?: Error | null) => void): void;
   /** The output port was ended: send close_notify if configured, then `cb`. */
   onOutputFinal(cb: (err?: Error | null) => void): void;
   /** A port was destroyed (closed). */
@@ -83,6 +85,13 @@ export class SslOutputPort extends Writable {
     this[OWNER].onOutputWrite(chunk, cb);
   }
 
+  /** @internal writes buffered while the previous one was in flight, encrypted as one batch. */
+  override _writev(chunks: Array<{ chunk: Buffer; encoding: BufferEncoding }>, cb: (err?: Error | null) => void): void {
+    const buffers: Buffer[] = new Array(chunks.length);
+    for (let i = 0; i < chunks.length; i++) buffers[i] = chunks[i]!.chunk;
+    this[OWNER].onOutputWritev(buffers, cb);
+  }
+
   /** @internal */
   override _final(cb: (err?: Error | null) => void): void {
     this[OWNER].onOutputFinal(cb);
@@ -95,7 +104,16 @@ export class SslOutputPort extends Writable {
   }
 }
 
-/** An SSL port, input or output. */
+/**
+ * An SSL port, input or output: what the `sslPeer…` and session procedures accept.
+ *
+ * @example
+ * ```ts
+ * import { sslProtocolVersion, type SslPort } from 'openssl-ports';
+ * const describe = (port: SslPort): string => `${sslProtocolVersion(port)}`;
+ * describe(input) === describe(output); // both ports of one connection
+ * ```
+ */
 export type SslPort = SslInputPort | SslOutputPort;
 
 /**

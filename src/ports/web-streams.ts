@@ -9,7 +9,16 @@ import type { ReadableStream, WritableStream } from 'node:stream/web';
 import { SslInputPort, SslOutputPort } from './ports.js';
 import { typeError } from '../assert.js';
 
-/** A TLS connection as a pair of Web Streams. */
+/**
+ * A TLS connection as a pair of Web Streams.
+ *
+ * @example
+ * ```ts
+ * import { sslConnect, sslPortsToWebStreams, type SslWebStreams } from 'openssl-ports';
+ * const { readable, writable }: SslWebStreams = sslPortsToWebStreams(await sslConnect('localhost', 8443));
+ * await readable.pipeTo(new WritableStream({ write: (chunk) => console.log(chunk.length) }));
+ * ```
+ */
 export interface SslWebStreams {
   /** The decrypted bytes from the peer. */
   readable: ReadableStream<Uint8Array>;

@@ -1,5 +1,7 @@
 /**
- * `openssl-ports serve`: a TLS server like `openssl s_server`: echo (default) or stdio mode.
+ * `openssl-ports serve`: a TLS server like `openssl s_server`. In echo mode (the default) each
+ * connection gets its own bytes back; in stdio mode the connection's bytes go to stdout and stdin goes
+ * to the connection (one connection at a time). `--once` serves one connection, then exits.
  *
  * @module
  */
@@ -7,9 +9,18 @@ import * as o from '../../index.js';
 import { handshakeReport } from '../report.js';
 import { parseArgs, str, UsageError } from '../args.js';
 import { bundledCert } from '../paths.js';
+import { alpnList } from './connect.js';
 
-export const SERVE_USAGE = `usage: openssl-ports serve [--port N] [--host ADDR] [--cert FILE --key FILE] [--alpn a,b]
-        [--verify-client CA] [--echo | --stdio] [--once] [--quiet]`;
+/** The usage text of `serve`. */
+export const SERVE_USAGE = `usage: openssl-ports serve [options]
+  --port N            the port to listen on (default 0: pick a free one); prints "listening on HOST:PORT"
+  --host ADDR         the address to listen on (default 127.0.0.1)
+  --cert FILE --key FILE   the certificate chain and key (default: certs/test.pem, which gives no security)
+  --alpn a,b          the ALPN protocols, most preferred first (a client with none of them is still accepted)
+  --verify-client CA  require a client certificate issued by a CA in the file CA
+  --echo | --stdio    send each connection its bytes back (default), or connect it to stdin/stdout
+  --once              serve one connection, then exit
+  --quiet             no handshake reports`;
 
 /** Runs `serve`; resolves with the exit code (after one connection with --once, else never). */
 export async function serveCommand(argv: string[]): Promise<number> {
@@ -17,21 +28,24 @@ export async function serveCommand(argv: string[]): Promise<number> {
     port: 'string', host: 'string', cert: 'string', key: 'string', alpn: 'string', 'verify-client': 'string',
     echo: 'boolean', stdio: 'boolean', once: 'boolean', quiet: 'boolean',
   });
-  if (p.positionals.length) throw new UsageError(SERVE_USAGE);
+  if (p.positionals.length) throw new UsageError(`serve takes no positional arguments (got ${JSON.stringify(p.positionals[0])})`);
   if (p.flags.echo && p.flags.stdio) throw new UsageError('--echo and --stdio exclude each other');
   const portText = str(p, 'port') ?? '0';
-  const port = Number(portText);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be 0–65535, got ${portText}`);
+  const port = /^\d+$/.test(portText) ? Number(portText) : NaN;
+  if (!(port >= 0 && port <= 65535)) throw new UsageError(`--port must be 0–65535, got ${JSON.stringify(portText)}`);
   let cert = str(p, 'cert');
   let key = str(p, 'key');
   if (Boolean(cert) !== Boolean(key)) throw new UsageError('--cert and --key go together');
+  const alpn = alpnList(str(p, 'alpn'));
+  const quiet = Boolean(p.flags.quiet);
+  const stdio = Boolean(p.flags.stdio);
+
   if (!cert) {
     cert = key = bundledCert('test.pem');
-    process.stderr.write('warning: serving the bundled test certificate (certs/test.pem): its key is public, this gives no security\n');
+    process.stderr.write('warning: serving the bundled test certificate (certs/test.pem): its private key is public, this gives no security\n');
   }
   const ctx = o.sslMakeServerContext('auto', { certificateChain: cert, privateKey: ['pem', key!] });
-  const alpn = str(p, 'alpn');
-  if (alpn) o.sslSetServerAlpn(ctx, alpn.split(',').filter(Boolean).map((s) => Buffer.from(s)));
+  if (alpn) o.sslSetServerAlpn(ctx, alpn);
   const ca = str(p, 'verify-client');
   if (ca) {
     o.sslLoadVerifySource(ctx, ca);
@@ -42,39 +56,47 @@ export async function serveCommand(argv: string[]): Promise<number> {
   const listener = await o.sslListen(port, 16, true, host, ctx);
   const [addr, bound] = o.sslAddresses(listener, true);
   process.stdout.write(`listening on ${addr.includes(':') ? `[${addr}]` : addr}:${bound}\n`);
+
   for (;;) {
     let ports: o.SslPorts;
     try {
       ports = await o.sslAccept(listener);
     } catch (e) {
-      if (!p.flags.quiet) process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n`);
+      // A failed handshake ends that connection, not the server.
+      if (!quiet) process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n`);
       continue;
     }
     const [input, output] = ports;
-    if (!p.flags.quiet) for (const line of handshakeReport('client connected', input)) process.stderr.write(`${line}\n`);
-    input.on('error', () => {});
+    if (!quiet) {
+      const [, , peer, peerPort] = o.sslAddresses(input, true);
+      process.stderr.write(handshakeReport(`connection from ${peer}:${peerPort}`, input).map((l) => `${l}\n`).join('') + '---\n');
+    }
+    input.on('error', (e) => {
+      if (!quiet) process.stderr.write(`${e.message}\n`);
+    });
     output.on('error', () => {});
     const done = new Promise<void>((resolve) => {
       input.once('end', resolve);
       input.once('close', resolve);
     });
-    if (p.flags.stdio) {
+    if (stdio) {
       process.stdin.pipe(output);
       input.pipe(process.stdout, { end: false });
-    } else input.on('data', (d: Buffer) => output.write(d));
+    } else input.pipe(output); // echo, with back-pressure; the client's EOF ends our output
+    // In stdio mode, serve one connection at a time like s_server.
+    if (p.flags.once || stdio) await done;
+    const finish = (): void => {
+      if (stdio) process.stdin.unpipe(output);
+      input.destroy();
+      output.end();
+    };
     if (!p.flags.once) {
-      void done.then(() => {
-        input.destroy();
-        output.end();
-      });
+      void done.then(finish);
       continue;
     }
-    await done;
-    if (p.flags.stdio) process.stdin.unpipe(output);
-    output.end();
-    input.destroy();
+    finish();
     await o.sslClose(listener);
-    if (p.flags.stdio) process.stdin.destroy();
+    if (stdio) process.stdin.destroy();
     return 0;
   }
 }
