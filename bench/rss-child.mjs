@@ -1,13 +1,17 @@
-// Opens N idle TLS connection pairs (client and server in this process) with one implementation and
-// prints the RSS growth per 1000 pairs. Run in its own process so the two implementations never mix.
+// Opens N idle TLS connection pairs (client and server both in this process, verified like the other
+// figures) with one implementation and prints the RSS growth per 1000 pairs. Run in its own process
+// (node --expose-gc bench/rss-child.mjs ours|node N) so the two implementations never mix.
 import tls from 'node:tls';
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { KEYS, certPath, pem } from './lib.mjs';
 
 const [impl, pairsArg] = process.argv.slice(2);
 const pairs = Number(pairsArg);
-const certs = (n) => fileURLToPath(new URL(`../certs/${n}`, import.meta.url));
-const gc = async () => {
+if (!['ours', 'node'].includes(impl) || !(pairs > 0)) {
+  console.error('usage: node --expose-gc bench/rss-child.mjs ours|node PAIRS');
+  process.exit(2);
+}
+const settle = async () => {
+  await new Promise((r) => setTimeout(r, 100));
   for (let i = 0; i < 4; i++) {
     globalThis.gc?.();
     await new Promise((r) => setImmediate(r));
@@ -18,20 +22,22 @@ const keep = [];
 let openPair;
 if (impl === 'ours') {
   const o = await import('../dist/index.js');
-  const l = await o.sslListen(0, 511, true, '127.0.0.1', o.sslMakeServerContext('auto', { certificateChain: certs('server-ecdsa-chain.pem'), privateKey: ['pem', certs('server-ecdsa.key')] }));
+  const serverCtx = o.sslMakeServerContext('auto', { certificateChain: certPath(KEYS.ecdsa.chain), privateKey: ['pem', certPath(KEYS.ecdsa.key)] });
+  const l = await o.sslListen(0, 511, true, '127.0.0.1', serverCtx);
   const port = o.sslListenerPort(l);
   const ctx = o.sslMakeClientContext('auto');
-  o.sslLoadVerifySource(ctx, certs('root-ca.pem'));
+  o.sslLoadVerifySource(ctx, certPath('root-ca.pem'));
   o.sslSetVerify(ctx, true);
+  o.sslSetVerifyHostname(ctx, true);
   openPair = async () => {
     const acc = o.sslAccept(l);
     keep.push(await o.sslConnect('localhost', port, ctx, { reuseSession: false }), await acc);
   };
 } else {
-  const server = tls.createServer({ cert: readFileSync(certs('server-ecdsa-chain.pem')), key: readFileSync(certs('server-ecdsa.key')) }, (c) => keep.push(c));
+  const server = tls.createServer({ cert: pem(KEYS.ecdsa.chain), key: pem(KEYS.ecdsa.key) }, (c) => keep.push(c));
   await new Promise((r) => server.listen(0, '127.0.0.1', r));
   const port = server.address().port;
-  const ca = readFileSync(certs('root-ca.pem'));
+  const ca = pem('root-ca.pem');
   openPair = () =>
     new Promise((resolve, reject) => {
       const c = tls.connect({ port, host: '127.0.0.1', servername: 'localhost', ca }, () => resolve(keep.push(c)));
@@ -39,12 +45,12 @@ if (impl === 'ours') {
     });
 }
 
-await openPair(); // warm up
-await gc();
+// Warm up (contexts, code, first allocations), then measure the growth for `pairs` more pairs.
+for (let i = 0; i < 10; i++) await openPair();
+await settle();
 const before = process.memoryUsage().rss;
 for (let i = 0; i < pairs; i++) await openPair();
-await new Promise((r) => setTimeout(r, 200));
-await gc();
+await settle();
 const after = process.memoryUsage().rss;
 console.log(JSON.stringify({ impl, pairs, perThousandMiB: ((after - before) / 1048576) * (1000 / pairs) }));
 process.exit(0);

@@ -1,27 +1,21 @@
-// TLS figures, each measured for openssl-ports and for node:tls with the same certificates and sizes,
-// both ends in this process, over loopback.
+// TLS figures, each measured for openssl-ports ("ours") and for node:tls with the same certificates,
+// sizes and verification, both ends in this process, over loopback (or an in-memory Duplex pair).
+// Every function returns one number (higher is better): MiB/s, handshakes/s or round trips/s.
 import tls from 'node:tls';
-import { readFileSync } from 'node:fs';
-import { Duplex } from 'node:stream';
-import { fileURLToPath } from 'node:url';
 import * as o from '../dist/index.js';
-
-const certs = (n) => fileURLToPath(new URL(`../certs/${n}`, import.meta.url));
-const pem = (n) => readFileSync(certs(n));
-const KEYS = {
-  ecdsa: { chain: 'server-ecdsa-chain.pem', key: 'server-ecdsa.key' },
-  rsa: { chain: 'server-rsa-chain.pem', key: 'server-rsa.key' },
-};
-const seconds = (t0) => Number(process.hrtime.bigint() - t0) / 1e9;
+import { KEYS, certPath, pem, now, seconds, drain, pump, pingPong, duplexPair } from './lib.mjs';
 
 export const opensslVersion = () => o.opensslInfo()?.version ?? 'no OpenSSL';
 
+// ---- ours ----
+
 function ourServerCtx(kind = 'ecdsa') {
-  return o.sslMakeServerContext('auto', { certificateChain: certs(KEYS[kind].chain), privateKey: ['pem', certs(KEYS[kind].key)] });
+  return o.sslMakeServerContext('auto', { certificateChain: certPath(KEYS[kind].chain), privateKey: ['pem', certPath(KEYS[kind].key)] });
 }
+/** A client context that verifies the server: trusts root-ca.pem and checks the hostname. */
 function ourClientCtx() {
   const ctx = o.sslMakeClientContext('auto');
-  o.sslLoadVerifySource(ctx, certs('root-ca.pem'));
+  o.sslLoadVerifySource(ctx, certPath('root-ca.pem'));
   o.sslSetVerify(ctx, true);
   o.sslSetVerifyHostname(ctx, true);
   return ctx;
@@ -30,81 +24,90 @@ async function ourListener(kind) {
   const l = await o.sslListen(0, 511, true, '127.0.0.1', ourServerCtx(kind));
   return { l, port: o.sslListenerPort(l) };
 }
+/** A connected pair over loopback: the client's ports and the server's. */
+async function ourPair(l, port, ctx = ourClientCtx(), opts = {}) {
+  const acc = o.sslAccept(l);
+  const [cin, cout] = await o.sslConnect('localhost', port, ctx, opts);
+  const [sin, sout] = await acc;
+  return { cin, cout, sin, sout };
+}
+const closeAll = (ports) => {
+  for (const p of ports) p.destroy();
+};
+
+// ---- node:tls ----
+
 function nodeServer(kind, onConn) {
   return new Promise((resolve) => {
-    const s = tls.createServer({ cert: pem(KEYS[kind].chain), key: pem(KEYS[kind].key) }, onConn);
+    const s = tls.createServer({ cert: pem(KEYS[kind].chain), key: pem(KEYS[kind].key) }, (c) => {
+      c.on('error', () => {});
+      onConn(c);
+    });
+    s.sockets = new Set();
+    s.on('connection', (socket) => {
+      s.sockets.add(socket);
+      socket.once('close', () => s.sockets.delete(socket));
+    });
     s.listen(0, '127.0.0.1', () => resolve({ s, port: s.address().port }));
   });
 }
+/** node:tls client verifying the server like ours does (trusts root-ca.pem, checks "localhost"). */
 const nodeConnect = (port, extra = {}) =>
   new Promise((resolve, reject) => {
     const c = tls.connect({ port, host: '127.0.0.1', servername: 'localhost', ca: pem('root-ca.pem'), ...extra }, () => resolve(c));
     c.once('error', reject);
   });
-
-/** Reads exactly n bytes (discarding them) from a Readable. */
-function drain(readable, n) {
-  return new Promise((resolve, reject) => {
-    let got = 0;
-    const on = (c) => {
-      got += c.length;
-      if (got >= n) {
-        readable.off('data', on);
-        resolve();
-      }
-    };
-    readable.on('data', on);
-    readable.once('error', reject);
+const closeServer = (s) =>
+  new Promise((r) => {
+    s.close(() => r());
+    for (const socket of s.sockets) socket.destroy();
   });
-}
-async function pump(writable, total, block) {
-  for (let sent = 0; sent < total; sent += block.length) {
-    if (!writable.write(block)) await new Promise((r) => writable.once('drain', r));
-  }
-}
+
+// ---- bulk: `size` bytes server → client in 16 KiB writes ----
 
 export async function bulkOurs(size) {
   const { l, port } = await ourListener('ecdsa');
-  const acc = o.sslAccept(l);
-  const [cin, cout] = await o.sslConnect('localhost', port, ourClientCtx());
-  const [sin, sout] = await acc;
+  const p = await ourPair(l, port);
   const block = Buffer.alloc(16384, 7);
-  const t0 = process.hrtime.bigint();
-  await Promise.all([pump(sout, size, block), drain(cin, size)]);
-  const mibs = size / 1048576 / seconds(t0);
-  for (const p of [cin, cout, sin, sout]) p.destroy();
+  const t0 = now();
+  await Promise.all([pump(p.sout, size, block), drain(p.cin, size)]);
+  const rate = size / 1048576 / seconds(t0);
+  closeAll([p.cin, p.cout, p.sin, p.sout]);
   await o.sslClose(l);
-  return mibs;
+  return rate;
 }
 
 export async function bulkNode(size) {
-  const block = Buffer.alloc(16384, 7);
-  let serverSide;
+  let serverSide = null;
   const { s, port } = await nodeServer('ecdsa', (c) => (serverSide = c));
   const c = await nodeConnect(port);
   while (!serverSide) await new Promise((r) => setImmediate(r));
-  const t0 = process.hrtime.bigint();
+  const block = Buffer.alloc(16384, 7);
+  const t0 = now();
   await Promise.all([pump(serverSide, size, block), drain(c, size)]);
-  const mibs = size / 1048576 / seconds(t0);
+  const rate = size / 1048576 / seconds(t0);
   c.destroy();
   serverSide.destroy();
-  s.close();
-  return mibs;
+  await closeServer(s);
+  return rate;
 }
+
+// ---- full handshakes, verified, no resumption, `n` in sequence ----
+// Each is a complete exchange on both implementations: handshake, the server writes a byte, the client
+// reads it, both close.
 
 export async function handshakesOurs(kind, n) {
   const { l, port } = await ourListener(kind);
   const ctx = ourClientCtx();
-  const t0 = process.hrtime.bigint();
+  const t0 = now();
   for (let i = 0; i < n; i++) {
-    // A full exchange on both implementations: handshake, the server writes a byte, the client reads it.
     const acc = o.sslAccept(l).then(([sin, sout]) => {
       sout.write('x');
       return [sin, sout];
     });
     const [cin, cout] = await o.sslConnect('localhost', port, ctx, { reuseSession: false });
     await drain(cin, 1);
-    for (const p of [cin, cout, ...(await acc)]) p.destroy();
+    closeAll([cin, cout, ...(await acc)]);
   }
   const rate = n / seconds(t0);
   await o.sslClose(l);
@@ -112,85 +115,43 @@ export async function handshakesOurs(kind, n) {
 }
 
 export async function handshakesNode(kind, n) {
-  const { s, port } = await nodeServer(kind, (c) => {
-    c.on('error', () => {});
-    c.write('x');
-  });
-  const t0 = process.hrtime.bigint();
+  const { s, port } = await nodeServer(kind, (c) => c.write('x'));
+  const t0 = now();
   for (let i = 0; i < n; i++) {
-    const c = await nodeConnect(port);
+    const c = await nodeConnect(port); // no `session`: a full handshake every time
     await drain(c, 1);
     c.destroy();
   }
   const rate = n / seconds(t0);
-  s.close();
+  await closeServer(s);
   return rate;
 }
 
-/** `n` round trips of 64 bytes against an echo; resolves round trips per second. */
-async function pingPong(readable, writable, n) {
-  const msg = Buffer.alloc(64, 1);
-  const t0 = process.hrtime.bigint();
-  await new Promise((resolve) => {
-    let left = n;
-    readable.on('data', () => {
-      if (--left === 0) resolve();
-      else writable.write(msg);
-    });
-    writable.write(msg);
-  });
-  return n / seconds(t0);
-}
-
-export async function pingPongOurs(n) {
-  const { l, port } = await ourListener('ecdsa');
-  const acc = o.sslAccept(l);
-  const [cin, cout] = await o.sslConnect('localhost', port, ourClientCtx());
-  const [sin, sout] = await acc;
-  sin.on('data', (d) => sout.write(d));
-  const rate = await pingPong(cin, cout, n);
-  for (const p of [cin, cout, sin, sout]) p.destroy();
-  await o.sslClose(l);
-  return rate;
-}
-
-export async function pingPongNode(n) {
-  const { s, port } = await nodeServer('ecdsa', (c) => c.on('data', (d) => c.write(d)));
-  const c = await nodeConnect(port);
-  const rate = await pingPong(c, c, n);
-  c.destroy();
-  s.close();
-  return rate;
-}
+// ---- resumed handshakes (TLS 1.3 tickets), `n` in sequence after one full handshake ----
 
 export async function resumedOurs(n) {
   const { l, port } = await ourListener('ecdsa');
-  const ctx = ourClientCtx();
+  const ctx = ourClientCtx(); // one client context: it keeps the session (reuseSession defaults to true)
   const one = async () => {
-    const acc = o.sslAccept(l);
-    const [cin, cout] = await o.sslConnect('localhost', port, ctx);
-    const [sin, sout] = await acc;
-    sout.write('x');
-    await drain(cin, 1);
-    const reused = o.sslSessionReused(cin);
-    for (const p of [cin, cout, sin, sout]) p.destroy();
+    const p = await ourPair(l, port, ctx);
+    p.sout.write('x');
+    await drain(p.cin, 1); // reading also takes in the tickets the server sent before the byte
+    const reused = o.sslSessionReused(p.cin);
+    closeAll([p.cin, p.cout, p.sin, p.sout]);
     return reused;
   };
   await one();
   let reused = 0;
-  const t0 = process.hrtime.bigint();
+  const t0 = now();
   for (let i = 0; i < n; i++) reused += (await one()) ? 1 : 0;
   const rate = n / seconds(t0);
   await o.sslClose(l);
-  if (reused < n * 0.9) throw new Error(`only ${reused} of ${n} connections resumed`);
+  if (reused < n * 0.9) throw new Error(`openssl-ports: only ${reused} of ${n} connections resumed`);
   return rate;
 }
 
 export async function resumedNode(n) {
-  const { s, port } = await nodeServer('ecdsa', (c) => {
-    c.on('error', () => {});
-    c.write('x');
-  });
+  const { s, port } = await nodeServer('ecdsa', (c) => c.write('x'));
   let session;
   const one = async () => {
     const c = await nodeConnect(port, session ? { session } : {});
@@ -202,20 +163,36 @@ export async function resumedNode(n) {
   };
   await one();
   let reused = 0;
-  const t0 = process.hrtime.bigint();
+  const t0 = now();
   for (let i = 0; i < n; i++) reused += (await one()) ? 1 : 0;
   const rate = n / seconds(t0);
-  s.close();
-  if (reused < n * 0.9) throw new Error(`node: only ${reused} of ${n} connections resumed`);
+  await closeServer(s);
+  if (reused < n * 0.9) throw new Error(`node:tls: only ${reused} of ${n} connections resumed`);
   return rate;
 }
 
-/** An in-memory Duplex pair: what one side writes, the other reads. */
-function duplexPair() {
-  const a = new Duplex({ read() {}, write(chunk, _e, cb) { b.push(chunk); cb(); }, final(cb) { b.push(null); cb(); } });
-  const b = new Duplex({ read() {}, write(chunk, _e, cb) { a.push(chunk); cb(); }, final(cb) { a.push(null); cb(); } });
-  return [a, b];
+// ---- 64-byte ping/pong over one connection ----
+
+export async function pingPongOurs(n) {
+  const { l, port } = await ourListener('ecdsa');
+  const p = await ourPair(l, port);
+  p.sin.on('data', (d) => p.sout.write(d));
+  const rate = await pingPong(p.cin, p.cout, n);
+  closeAll([p.cin, p.cout, p.sin, p.sout]);
+  await o.sslClose(l);
+  return rate;
 }
+
+export async function pingPongNode(n) {
+  const { s, port } = await nodeServer('ecdsa', (c) => c.on('data', (d) => c.write(d)));
+  const c = await nodeConnect(port);
+  const rate = await pingPong(c, c, n);
+  c.destroy();
+  await closeServer(s);
+  return rate;
+}
+
+// ---- stream pair: bulk over an in-memory Duplex pair, server → client ----
 
 export async function streamPairOurs(size) {
   const [a, b] = duplexPair();
@@ -224,26 +201,27 @@ export async function streamPairOurs(size) {
     o.portsToSslPorts(a, a, { mode: 'connect', context: ourClientCtx(), hostname: 'localhost' }),
   ]);
   const block = Buffer.alloc(16384, 7);
-  const t0 = process.hrtime.bigint();
+  const t0 = now();
   await Promise.all([pump(sout, size, block), drain(cin, size)]);
-  const mibs = size / 1048576 / seconds(t0);
-  for (const p of [cin, cout, sin, sout]) p.destroy();
-  return mibs;
+  const rate = size / 1048576 / seconds(t0);
+  closeAll([cin, cout, sin, sout]);
+  return rate;
 }
 
 export async function streamPairNode(size) {
   const [a, b] = duplexPair();
   const server = new tls.TLSSocket(b, { isServer: true, cert: pem(KEYS.ecdsa.chain), key: pem(KEYS.ecdsa.key) });
+  server.on('error', () => {});
   const client = tls.connect({ socket: a, servername: 'localhost', ca: pem('root-ca.pem') });
-  await new Promise((r, j) => {
-    client.once('secureConnect', r);
-    client.once('error', j);
+  await new Promise((resolve, reject) => {
+    client.once('secureConnect', resolve);
+    client.once('error', reject);
   });
   const block = Buffer.alloc(16384, 7);
-  const t0 = process.hrtime.bigint();
+  const t0 = now();
   await Promise.all([pump(server, size, block), drain(client, size)]);
-  const mibs = size / 1048576 / seconds(t0);
+  const rate = size / 1048576 / seconds(t0);
   client.destroy();
   server.destroy();
-  return mibs;
+  return rate;
 }

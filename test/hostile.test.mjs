@@ -4,6 +4,7 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { randomBytes } from 'node:crypto';
+import { PassThrough } from 'node:stream';
 import * as o from '../dist/index.js';
 import { runFuzz, captureFlights } from './fuzz/fuzz.mjs';
 import { cert, readExactly, collectGarbage } from './support/helpers.mjs';
@@ -86,18 +87,43 @@ test('API misuse: closed ports, double close, wrong kinds, huge ALPN lists, inva
   const accepted = o.sslAccept(l);
   const [cin, cout] = await o.sslConnect('127.0.0.1', port);
   const [sin, sout] = await accepted;
+  // Write after end: the callback and an 'error' event get the error; nothing is thrown.
+  sout.end('bye');
+  const afterEnd = new Promise((resolve) => sout.once('error', resolve));
+  const afterEndCb = await new Promise((resolve) => sout.write('more', resolve));
+  assert.equal(afterEndCb?.code, 'ERR_STREAM_WRITE_AFTER_END');
+  assert.equal((await afterEnd).code, 'ERR_STREAM_WRITE_AFTER_END');
+  // Closed ports: double destroy, write after destroy, queries on a closed connection.
   cout.destroy();
   cout.destroy();
   cin.destroy();
+  cin.destroy();
   const writeErr = await new Promise((resolve) => cout.write('x', resolve));
   assert.ok(writeErr instanceof Error);
-  assert.throws(() => o.sslPeerVerified(cin), (e) => o.isSslError(e) && /closed/.test(e.message));
+  assert.throws(() => o.sslPeerVerified(cin), (e) => o.isSslError(e) && /^sslPeerVerified: the connection is closed/.test(e.message));
   assert.throws(() => o.sslGetAlpnSelected(cout), (e) => o.isSslError(e));
+  assert.throws(() => o.sslProtocolVersion(cin), (e) => o.isSslError(e));
+  assert.throws(() => o.sslPeerSubjectName(cout), (e) => o.isSslError(e));
   sin.destroy();
   sout.destroy();
+  // Closing a listener rejects a pending sslAccept with an SslError.
+  const pendingSettled = o.sslAccept(l).then(
+    () => null,
+    (e) => e,
+  );
   await o.sslClose(l);
+  const pe = await pendingSettled;
+  assert.ok(o.isSslError(pe), String(pe));
+  assert.equal(pe.code, 'ERR_SSL_LISTENER_CLOSED');
   await o.sslClose(l); // twice is fine
   await assert.rejects(o.sslAccept(l), (e) => o.isSslError(e) && /closed/.test(e.message));
+  assert.throws(() => o.sslListenerPort(l), (e) => o.isSslError(e) && /^sslListenerPort: the listener is closed/.test(e.message));
+  assert.equal(o.sslListenerAcceptReady(l), false);
+  await assert.rejects(o.portsToSslPorts('not a stream', process.stdout), TypeError);
+  await assert.rejects(o.portsToSslPorts(new PassThrough(), new PassThrough(), { mode: 'sideways' }), RangeError);
+  await assert.rejects(o.portsToSslPorts(new PassThrough(), new PassThrough(), { mode: 'accept', alpn: [Buffer.from('h2')] }), (e) => o.isSslError(e));
+  await assert.rejects(o.portsToSslPorts(new PassThrough(), new PassThrough(), { mode: 'accept', context: o.sslMakeClientContext() }), TypeError);
+  await assert.rejects(o.sslConnect('127.0.0.1', 70000), RangeError);
   await assert.rejects(o.sslAccept({}), TypeError);
   await assert.rejects(o.sslConnect('127.0.0.1', port, o.sslMakeServerContext()), TypeError);
   await assert.rejects(o.sslListen(0, 5, false, null, o.sslMakeClientContext()), TypeError);
@@ -115,7 +141,6 @@ test('API misuse: closed ports, double close, wrong kinds, huge ALPN lists, inva
 });
 
 test('garbage after the handshake: the reading port errors with an SslError, nothing crashes', async () => {
-  const { PassThrough } = await import('node:stream');
   const sctx = o.sslMakeServerContext('auto', { certificateChain: cert('server-rsa-chain.pem'), privateKey: ['pem', cert('server-rsa.key')] });
   let errors = 0;
   let ends = 0;

@@ -59,6 +59,8 @@ for (const version of ['tls12', 'tls13']) {
         o.sslSetVerifyHostname(ctx, true);
         const [input, output] = await o.sslConnect('localhost', port, ctx);
         assert.equal(o.sslProtocolVersion(input), version);
+        assert.equal(o.sslPeerVerified(input), true);
+        assert.ok(o.sslPeerCertificateHostnames(input).includes('localhost'));
         const [sentByUs, receivedByServer, sentByServer, receivedByUs] = await Promise.all([
           writeRandom(output, SIZE),
           hashChildOut(child.stdout, SIZE),

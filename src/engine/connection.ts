@@ -462,6 +462,12 @@ export class Connection implements PortOwner, SslHooks {
           inView = inSlab.subarray(inOff, inOff + SLICE);
         } else chunk = Buffer.from(inView.subarray(0, r));
         this.wantRead = this.inputPort.push(chunk);
+        // A record never outgrows SLICE, so with the read BIO empty the next SSL_read could only say
+        // WANT_READ: skip it (at the transport's end it must run, to end the input).
+        if (!this.transportEnded && this.n.crypto.BIO_ctrl_pending(this.rbio) === 0) {
+          this.rbioFresh = false;
+          break;
+        }
         continue;
       }
       const e = ssl.SSL_get_error(this.ssl, r);

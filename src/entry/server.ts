@@ -268,7 +268,9 @@ export function isSslListener(v: unknown): v is SslListener {
  */
 export function sslListenerPort(listener: SslListener): number {
   const l = checkListener('sslListenerPort', listener);
-  return (l.server.address() as AddressInfo).port;
+  const a = l.server.address() as AddressInfo | null;
+  if (!a) throw new SslError('sslListenerPort: the listener is closed', { code: 'ERR_SSL_LISTENER_CLOSED' });
+  return a.port;
 }
 
 /**

@@ -59,6 +59,10 @@ function exchange(readable, writable, data, n, timeoutMs) {
       clearTimeout(timer);
       reject(e);
     });
+    readable.once('end', () => {
+      clearTimeout(timer);
+      reject(new Error(`the peer ended the stream after ${got} of ${n} bytes`));
+    });
     (async () => {
       for (let off = 0; off < data.length; off += 16384) {
         if (!writable.write(data.subarray(off, off + 16384))) await new Promise((r) => writable.once('drain', r));
