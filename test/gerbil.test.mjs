@@ -99,6 +99,42 @@ test("sslConnect's host: verification of a connection to 127.0.0.1 succeeds or f
   await o.sslClose(listener);
 });
 
+test("sslConnect's host is sent as SNI: the server picks its certificate by it, and sessions are kept per name", async () => {
+  // The default certificate (localhost) would fail the check for example.test: only SNI selects the right one.
+  const fallback = o.makeServerSslContext(cert('server-rsa-chain.pem'), cert('server-rsa.key'));
+  const named = o.makeServerSslContext(cert('sni-example-chain.pem'), cert('sni-example.key'));
+  const seen = [];
+  o.sslSetServerNameIdentificationCallback(fallback, (name) => {
+    seen.push(name);
+    return name === 'example.test' ? named : null;
+  });
+  const { listener, port } = await listenerWith(fallback);
+  const client = o.makeClientSslContext();
+  o.sslLoadVerifySource(client, cert('root-ca.pem'));
+  const once = async (options) => {
+    const accepted = o.sslAccept(listener);
+    const [input, output] = await o.sslConnect('127.0.0.1', port, client, options);
+    const [sin, sout] = await accepted;
+    sout.write('x');
+    await new Promise((r) => input.once('data', r)); // takes in the session tickets too
+    const info = { verified: o.sslPeerVerified(input), reused: o.sslSessionReused(input), hostnames: o.sslPeerCertificateHostnames(input) };
+    for (const p of [input, output, sin, sout]) p.destroy();
+    return info;
+  };
+  const first = await once({ host: 'example.test' });
+  assert.deepEqual(seen, ['example.test']);
+  assert.equal(first.verified, true);
+  assert.ok(first.hostnames.includes('example.test'));
+  assert.equal((await once({ host: 'example.test' })).reused, true);
+  // Another name at the same address does not resume example.test's session, and is checked on its own.
+  const other = await once({ host: 'localhost' });
+  assert.equal(seen.at(-1), 'localhost');
+  assert.equal(other.reused, false);
+  assert.equal(other.verified, true);
+  assert.ok(other.hostnames.includes('localhost'));
+  await o.sslClose(listener);
+});
+
 test("sslConnect's timeout: a listener that never answers fails within the timeout", async () => {
   const sockets = [];
   const silent = createServer((s) => sockets.push(s)); // accepts TCP, never speaks TLS

@@ -180,6 +180,25 @@ test('our server switches contexts by SNI (callback, fallback to the original), 
   assert.ok(lines.length > 0, 'the switched-to context logged keys');
 });
 
+test('an SNI callback that throws fails that handshake with its message; the listener serves the next client', async () => {
+  const ctx = serverCtx();
+  const boom = new Error('no tenant named evil.test');
+  o.sslSetServerNameIdentificationCallback(ctx, (name) => {
+    if (name === 'evil.test') throw boom;
+    return null;
+  });
+  await withListener(ctx, async (listener, port) => {
+    const bad = await exchange(listener, port, o.sslMakeClientContext('auto'), { host: 'evil.test' }, '127.0.0.1');
+    assert.ok(o.isSslError(bad.server), String(bad.server));
+    assert.match(bad.server.message, /^sslAccept: accept failed \(server name callback failed: no tenant named evil\.test/);
+    assert.equal(bad.server.cause, boom);
+    assert.ok(o.isSslError(bad.client), 'the client gets the fatal alert');
+    const good = await exchange(listener, port, o.sslMakeClientContext('auto'), {}, 'localhost');
+    assert.ok(Array.isArray(good.client) && Array.isArray(good.server));
+    good.done();
+  });
+});
+
 const KEYLOG_LINE = /^(CLIENT_RANDOM|CLIENT_HANDSHAKE_TRAFFIC_SECRET|SERVER_HANDSHAKE_TRAFFIC_SECRET|CLIENT_TRAFFIC_SECRET_0|SERVER_TRAFFIC_SECRET_0|EXPORTER_SECRET) [0-9a-f]{64} [0-9a-f]{64,96}$/;
 
 for (const protocol of ['tls13', 'tls12']) {

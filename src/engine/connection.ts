@@ -48,8 +48,6 @@ export interface ConnectionOptions {
   context: SslContext;
   /** Client: the name sent as SNI (unless an IP literal) and verified when hostname checks are on. */
   hostname: string | null;
-  /** Client: the name to verify instead of `hostname` (Gerbil's `host`). */
-  verifyName?: string | null;
   /** Client: ALPN protocols in preference order. */
   alpn?: readonly Uint8Array[];
   /** Client: "host:port" under which sessions are cached for resumption, or null. */
@@ -119,7 +117,6 @@ export class Connection implements PortOwner, SslHooks {
   /** The context in use (differs after an SNI switch). */
   context: SslContext;
   readonly hostname: string | null;
-  readonly verifyName: string | null;
   readonly socket: Socket | null;
   readonly inputPort: SslInputPort;
   readonly outputPort: SslOutputPort;
@@ -165,6 +162,8 @@ export class Connection implements PortOwner, SslHooks {
   private handshakePromise: Promise<void>;
   private timer: NodeJS.Timeout | null = null;
   private error: SslError | null = null;
+  /** Why a user callback run inside OpenSSL (the SNI callback) made the handshake fail. */
+  private callbackError: Error | null = null;
   /** Waiters for renegotiation / post-handshake verification. */
   private verifyWaiter: { check: () => boolean; who: string; resolve: () => void; reject: (e: Error) => void } | null = null;
   private readonly onData = (chunk: Buffer | string): void => this.onTransportData(chunk);
@@ -183,7 +182,6 @@ export class Connection implements PortOwner, SslHooks {
     this.originalContext = o.context;
     this.context = o.context;
     this.hostname = o.hostname;
-    this.verifyName = o.verifyName ?? o.hostname;
     this.socket = o.socket ?? null;
     this.transportIn = o.input;
     this.transportOut = o.output;
@@ -261,7 +259,7 @@ export class Connection implements PortOwner, SslHooks {
       ssl.SSL_set_accept_state(s);
     }
     if (this.checkHostname) {
-      const name = this.verifyName;
+      const name = this.hostname;
       if (!name) throw new SslError(`${o.who}: hostname verification is enabled but no hostname was given`, { code: 'ERR_SSL_NO_HOSTNAME' });
       const param = ssl.SSL_get0_param(s);
       const ok = isIP(name)
@@ -703,7 +701,14 @@ export class Connection implements PortOwner, SslHooks {
     const name = this.n.ssl.SSL_get_servername(this.ssl, 0);
     if (name === null) return TLSEXT_ERR.NOACK;
     if (!cb) return TLSEXT_ERR.OK; // acknowledge: the session records the name, which resumption checks
-    const next = cb(name);
+    let next: unknown;
+    try {
+      next = cb(name);
+    } catch (err) {
+      // The handshake fails with a fatal alert; its error says why.
+      this.callbackError = new Error(`server name callback failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+      return TLSEXT_ERR.ALERT_FATAL;
+    }
     if (next instanceof SslContext && next.side === 'server' && next !== this.context) {
       this.n.ssl.SSL_set_SSL_CTX(this.ssl, next.ptr);
       this.context = next;
@@ -906,11 +911,13 @@ export class Connection implements PortOwner, SslHooks {
     if (vr !== X509_V_OK && reasons.some((r) => /certificate verify failed/i.test(r))) {
       reasons.push(this.n.crypto.X509_verify_cert_error_string(vr));
     }
+    if (this.callbackError) reasons.unshift(this.callbackError.message);
     if (reasons.length === 0) reasons.push(e === SSL_ERROR_SYSCALL ? 'connection closed by peer' : `SSL_get_error ${e}`);
     const last = errors[errors.length - 1];
     return new SslError(`${this.who}: ${this.failedWord()} (${reasons.join(': ')})`, {
       status: statusFromSslError(e),
       code: last ? reasonCode(last.reason) : e === SSL_ERROR_SYSCALL ? 'ECONNRESET' : null,
+      ...(this.callbackError ? { cause: this.callbackError.cause } : {}),
     });
   }
 

@@ -34,7 +34,10 @@ export interface SslConnectOptions {
   signal?: AbortSignal;
   /** Gives up when the TCP connection and handshake take longer than this (ms). Default: 30 s for the handshake. */
   timeout?: number;
-  /** The name to verify the certificate against instead of `hostname` (Gerbil's `host:`), e.g. when connecting to an IP. */
+  /**
+   * The server's name when `hostname` is only its address (Gerbil's `host:`), e.g. an IP: sent as SNI
+   * instead of `hostname` and the name the certificate is verified against.
+   */
   host?: string;
   /** Resume a session cached on the context for this host and port (default true). */
   reuseSession?: boolean;
@@ -99,14 +102,15 @@ export async function sslConnect(
   const onread = (chunk: Buffer): void => (reads.sink ? reads.sink(chunk) : void reads.early.push(Buffer.from(chunk)));
   const socket = await openSocket(who, host, port, timeout, signal, onread);
   const left = timeout === null ? DEFAULT_HANDSHAKE_TIMEOUT : Math.max(1, timeout - (Date.now() - started));
+  const serverName = opts.host ?? host;
   return startConnection({
     who,
     mode: 'connect',
     context,
-    hostname: host,
-    verifyName: opts.host ?? host,
+    hostname: serverName,
     alpn,
-    sessionKey: `${host}:${port}`,
+    // A session belongs to the server it was made with: its name as well as its address.
+    sessionKey: serverName === host ? `${host}:${port}` : `${serverName}@${host}:${port}`,
     reuseSession: opts.reuseSession ?? true,
     input: socket,
     output: socket,

@@ -88,10 +88,12 @@ function waitFor(child, text, ms = 10000) {
   });
 }
 
-function waitPort(port, ms = 10000) {
+/** Resolves once `port` accepts TCP connections; rejects early, with its stderr, when the peer is gone. */
+function waitPort(port, peer, ms = 10000) {
   const until = Date.now() + ms;
   return new Promise((resolve, reject) => {
     const tryOnce = () => {
+      if (peer.gone()) return reject(new Error(`the peer exited before listening on ${port}: ${peer.stderr().slice(0, 500)}`));
       const s = tcpConnect(port, '127.0.0.1');
       s.once('connect', () => {
         s.destroy();
@@ -181,9 +183,14 @@ function spawnPeer(cmd, args, { drainStdout = true } = {}) {
   child.stderr.on('data', (d) => (err = (err + d).slice(-4096)));
   // Peers that log (gnutls-serv prints every echoed command) must not block on a full stdout pipe.
   if (drainStdout) child.stdout.on('data', (d) => out.length < 65536 && (out += d));
-  child.on('error', () => {});
+  let gone = false;
+  child.on('error', (e) => {
+    gone = true;
+    err += `cannot run ${cmd}: ${e.message}${e.code === 'ENOENT' ? ' (is it installed? .ci/run installs the test peers)' : ''}`;
+  });
+  child.on('exit', () => (gone = true));
   child.stdin.on('error', () => {});
-  return { child, stderr: () => err, stdout: () => out };
+  return { child, stderr: () => err, stdout: () => out, gone: () => gone };
 }
 
 /** Resolves once `re` matches what `get()` returns (output collected from a peer), or rejects after `ms`. */
@@ -259,7 +266,7 @@ async function ourClient(peer, version, key, variant, size, timeoutMs) {
   try {
     const thePort = peer === 'node' ? nodePort : port;
     if (ready) await ready;
-    else if (peer !== 'node') await waitPort(thePort);
+    else if (peer !== 'node') await waitPort(thePort, p);
     const ctx = o.sslMakeClientContext(version, mtls ? { privateKey: ['pem', cert('client.key')], certificateChain: cert('client-chain.pem') } : {});
     o.sslLoadVerifySource(ctx, cert('root-ca.pem'));
     o.sslSetVerify(ctx, true);

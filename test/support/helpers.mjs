@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
 import { Duplex, PassThrough, Readable, Writable } from 'node:stream';
-import { createServer } from 'node:net';
+import { createServer, connect as netConnect } from 'node:net';
 
 export const root = fileURLToPath(new URL('../..', import.meta.url));
 /** Path of a file in the committed test PKI. */
@@ -45,12 +45,45 @@ export function waitForOutput(child, text, timeoutMs = 15000) {
   });
 }
 
-/** Starts `openssl s_server` on a free port; returns { child, port, kill }. */
+/**
+ * Starts `openssl s_server` on a free port; returns { child, port, kill }. Ready when it prints ACCEPT,
+ * or, with `-quiet` (which prints nothing), when the port takes a TCP connection (which uses up one
+ * accept: do not combine `-quiet` with `-naccept`). A server that never
+ * gets ready is killed, not left behind.
+ */
 export async function startSServer(args) {
   const port = await freePort();
   const child = spawn('openssl', ['s_server', '-accept', `127.0.0.1:${port}`, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
-  await waitForOutput(child, 'ACCEPT');
-  return { child, port, kill: () => child.kill('SIGKILL') };
+  const kill = () => child.kill('SIGKILL');
+  try {
+    if (args.includes('-quiet')) await waitForPort(port, child);
+    else await waitForOutput(child, 'ACCEPT');
+  } catch (e) {
+    kill();
+    throw e;
+  }
+  return { child, port, kill };
+}
+
+/** Resolves once `port` on loopback takes a TCP connection; rejects if `child` exits first or after `timeoutMs`. */
+export function waitForPort(port, child, timeoutMs = 15000) {
+  const until = Date.now() + timeoutMs;
+  return new Promise((resolve, reject) => {
+    const attempt = () => {
+      if (child.exitCode !== null || child.signalCode !== null) return reject(new Error(`process exited before listening on ${port}`));
+      const s = netConnect(port, '127.0.0.1');
+      s.once('connect', () => {
+        s.destroy();
+        resolve();
+      });
+      s.once('error', () => {
+        s.destroy();
+        if (Date.now() > until) reject(new Error(`port ${port} never opened`));
+        else setTimeout(attempt, 25);
+      });
+    };
+    attempt();
+  });
 }
 
 /** Runs a child to completion; resolves { code, stdout, stderr } (Buffers). */
