@@ -75,7 +75,7 @@ export interface ConnectionOptions {
 type State = 'handshaking' | 'open' | 'closed';
 
 /** One scratch buffer for every SSL_read: small reads are copied out, a full one is handed over. */
-let scratch = Buffer.allocUnsafe(SLICE);
+const scratch = Buffer.allocUnsafe(SLICE);
 
 /**
  * Slabs shared by every connection (one thread, one call at a time): decrypted records of at least
@@ -88,6 +88,13 @@ const IN_SLAB = 64 * 1024;
 const OUT_SLAB = 256 * 1024;
 /** Decrypted reads at least this long are handed over as views of the input slab; shorter ones are copied. */
 const HAND_OVER = 4096;
+/**
+ * Largest piece of ciphertext written into a read BIO at once: one socket read (the client's onread
+ * buffer is this size), or a few records of a stream transport, bounding what a BIO grows to.
+ */
+const FEED = 64 * 1024;
+/** Less room than this left in the output slab (a full record and then some): start a new slab. */
+const MIN_ROOM = SLICE + 1024;
 /** Ciphertext gathered for one transport write before it is sent. */
 const BATCH = 64 * 1024;
 let inSlab = Buffer.allocUnsafe(IN_SLAB);
@@ -353,8 +360,8 @@ export class Connection implements PortOwner, SslHooks {
   private feed(chunk: Buffer): void {
     const { crypto } = this.n;
     this.rbioFresh = true;
-    for (let off = 0; off < chunk.length; off += SLICE) {
-      const part = off === 0 && chunk.length <= SLICE ? chunk : chunk.subarray(off, Math.min(off + SLICE, chunk.length));
+    for (let off = 0; off < chunk.length; off += FEED) {
+      const part = off === 0 && chunk.length <= FEED ? chunk : chunk.subarray(off, Math.min(off + FEED, chunk.length));
       crypto.BIO_write(this.rbio, part, part.length);
     }
   }
@@ -579,20 +586,22 @@ export class Connection implements PortOwner, SslHooks {
   /**
    * Reads what OpenSSL wrote to the write BIO into the output slab, after this connection's unsent
    * batch when that is still the slab's last allocation. Returns the size of the batch.
+   *
+   * Each BIO_read asks for all the room left in the slab (one call, no BIO_ctrl_pending first); an
+   * empty memory BIO answers -1.
    */
   private collectOut(): number {
     const { crypto } = this.n;
     for (;;) {
-      const pending = crypto.BIO_ctrl_pending(this.wbio);
-      if (pending <= 0) break;
-      if (this.batchSlab !== null && (this.batchSlab !== outSlab || this.batchEnd !== outOff || outSlab.length - outOff < pending)) {
-        this.sendBatch(); // not contiguous any more (or no room): send what is gathered first
+      if (this.batchSlab !== null && (this.batchSlab !== outSlab || this.batchEnd !== outOff || outSlab.length - outOff < MIN_ROOM)) {
+        this.sendBatch(); // not contiguous any more (or little room left): send what is gathered first
       }
-      if (outSlab.length - outOff < pending) {
-        outSlab = Buffer.allocUnsafe(Math.max(OUT_SLAB, pending));
+      if (outSlab.length - outOff < MIN_ROOM) {
+        outSlab = Buffer.allocUnsafe(OUT_SLAB);
         outOff = 0;
       }
-      const r = crypto.BIO_read(this.wbio, outSlab.subarray(outOff, outOff + pending), pending);
+      const room = outSlab.length - outOff;
+      const r = crypto.BIO_read(this.wbio, outSlab.subarray(outOff), room);
       if (r <= 0) break;
       if (this.batchSlab === null) {
         this.batchSlab = outSlab;
@@ -600,21 +609,27 @@ export class Connection implements PortOwner, SslHooks {
       }
       outOff += r;
       this.batchEnd = outOff;
-      if (r === pending) break; // a memory BIO's pending count is all it holds
+      if (r < room) break; // the BIO is empty
     }
     return this.batchEnd - this.batchStart;
   }
 
-  /** Writes the gathered batch to the transport. */
+  /**
+   * Writes the gathered batch to the transport. A socket that took the whole write at once (nothing
+   * left in its queue: libuv passed the bytes to the kernel and kept no reference) gives the batch's
+   * room in the output slab back, so steady traffic reuses the same memory instead of new slabs.
+   */
   private sendBatch(): void {
     const slab = this.batchSlab;
     if (slab === null) return;
-    const buf = slab.subarray(this.batchStart, this.batchEnd);
+    const start = this.batchStart;
+    const end = this.batchEnd;
     this.batchSlab = null;
     this.batchStart = this.batchEnd = 0;
     const out = this.transportOut;
     if (out.destroyed || out.writableEnded) return;
-    if (!out.write(buf)) this.transportBlocked = true;
+    if (!out.write(slab.subarray(start, end))) this.transportBlocked = true;
+    else if (this.socket !== null && out.writableLength === 0 && slab === outSlab && outOff === end) outOff = start;
   }
 
   // ---- port callbacks ----
