@@ -6,6 +6,7 @@
 import { connect as tcpConnect, type Socket } from 'node:net';
 import { alpnWire } from '../engine/connection.js';
 import { startConnection } from './start.js';
+import { onreadOption, type ReadSink } from './socket-reads.js';
 import { clientContextFor, type SslContext } from '../context/context.js';
 import type { SslProtocol } from '../context/protocols.js';
 import type { SslInputPort, SslOutputPort } from '../ports/ports.js';
@@ -128,12 +129,6 @@ export async function sslConnect(
   });
 }
 
-/**
- * The read buffer of every client socket: libuv fills it and calls back one socket at a time, and the
- * callback copies the bytes into OpenSSL before returning, so one buffer serves all connections.
- */
-const SHARED_READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
-
 /** Opens a TCP connection with TCP_NODELAY, honouring a timeout and an abort signal. */
 export function openSocket(
   who: string,
@@ -141,7 +136,7 @@ export function openSocket(
   port: number,
   timeout: number | null,
   signal: AbortSignal | null,
-  onread: ((chunk: Buffer) => void) | null = null,
+  onread: ReadSink | null = null,
 ): Promise<Socket> {
   return new Promise<Socket>((resolve, reject) => {
     const socket = tcpConnect({
@@ -149,7 +144,7 @@ export function openSocket(
       port,
       noDelay: true,
       allowHalfOpen: true,
-      ...(onread ? { onread: { buffer: SHARED_READ_BUFFER, callback: (n: number, buf: Uint8Array): boolean => (onread(Buffer.from(buf.buffer, buf.byteOffset, n)), true) } } : {}),
+      ...(onread ? { onread: onreadOption(onread) } : {}),
     });
     let timer: NodeJS.Timeout | null = null;
     const done = (err: SslError | null): void => {

@@ -7,6 +7,7 @@
  */
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { startConnection } from './start.js';
+import { adoptSocketReads } from './socket-reads.js';
 import { CONTEXT_SLOT, serverContextFor, type SslContext } from '../context/context.js';
 import type { SslProtocol } from '../context/protocols.js';
 import { SslError } from '../errors.js';
@@ -216,6 +217,9 @@ export async function sslAccept(listener: SslListener, options: SslAcceptOptions
   const timeout = checkTimeout(who, opts.timeout);
   if (signal?.aborted) throw abortError(who, signal);
   const socket = await l.nextSocket(who, signal);
+  // Ciphertext goes straight from the shared read buffer into OpenSSL, as on client sockets.
+  let sink: ((chunk: Buffer) => void) | null = null;
+  const early = adoptSocketReads(socket, (chunk) => sink?.(chunk));
   return startConnection({
     who,
     mode: 'accept',
@@ -228,6 +232,11 @@ export async function sslAccept(listener: SslListener, options: SslAcceptOptions
     shutdownOnClose: false,
     handshakeTimeout: timeout ?? l.handshakeTimeout,
     signal,
+    externalReads: early !== null,
+    initialData: early && early.length ? Buffer.concat(early) : null,
+    onConnection: (conn) => {
+      sink = (chunk) => conn.receive(chunk);
+    },
   });
 }
 

@@ -1,0 +1,79 @@
+/**
+ * Reading ciphertext from sockets without the Readable machinery: libuv reads into one shared buffer
+ * and a callback hands the bytes to the connection, which copies them into OpenSSL before it returns,
+ * so one buffer serves every socket.
+ *
+ * Client sockets get this through Node's documented `onread` option of `net.connect`. Accepted
+ * sockets are made by `net.Server`, which has no such option: {@link adoptSocketReads} switches them
+ * to the same mode by setting what the option sets. Those fields are found on a probe socket made
+ * with the option, by value, not assumed; on a Node without them accepted sockets keep 'data' events.
+ *
+ * @module
+ */
+import { Socket } from 'node:net';
+
+/** Where a socket's bytes go; `chunk` is only valid during the call. */
+export type ReadSink = (chunk: Buffer) => void;
+
+/** The read buffer of every socket read this way. */
+const SHARED_READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
+
+/** Node's `onread` option for `net.connect`, delivering to `sink`. */
+export function onreadOption(sink: ReadSink): { buffer: Buffer; callback: (n: number, buf: Uint8Array) => boolean } {
+  return {
+    buffer: SHARED_READ_BUFFER,
+    callback: (n, buf) => {
+      sink(Buffer.from(buf.buffer, buf.byteOffset, n));
+      return true;
+    },
+  };
+}
+
+interface UserBufferFields {
+  buffer: symbol;
+  callback: symbol;
+}
+
+let fields: UserBufferFields | null | undefined;
+
+/** The socket fields Node's `onread` option sets, found on a probe (null when this Node has none). */
+function userBufferFields(): UserBufferFields | null {
+  if (fields !== undefined) return fields;
+  fields = null;
+  try {
+    const callback = (): boolean => true;
+    // (`onread` is documented for net.connect, which passes its options to this constructor.)
+    const probe = new Socket({ onread: { buffer: SHARED_READ_BUFFER, callback } } as ConstructorParameters<typeof Socket>[0]);
+    const own = probe as unknown as Record<symbol, unknown>;
+    let buffer: symbol | null = null;
+    let cb: symbol | null = null;
+    for (const sym of Object.getOwnPropertySymbols(probe)) {
+      if (own[sym] === SHARED_READ_BUFFER) buffer = sym;
+      else if (own[sym] === callback) cb = sym;
+    }
+    probe.destroy();
+    if (buffer && cb) fields = { buffer, callback: cb };
+  } catch {
+    fields = null;
+  }
+  return fields;
+}
+
+/**
+ * Switches an accepted socket to reading into the shared buffer, delivering to `sink` from now on.
+ * Returns the bytes the socket had already buffered (to be consumed first), or null when the socket
+ * cannot be switched (it keeps 'data' events).
+ */
+export function adoptSocketReads(socket: Socket, sink: ReadSink): Buffer[] | null {
+  const f = userBufferFields();
+  const handle = (socket as unknown as { _handle?: { useUserBuffer?: (b: Buffer) => void } | null })._handle;
+  if (!f || !handle || typeof handle.useUserBuffer !== 'function' || socket.destroyed || socket.readableEnded) return null;
+  socket.pause();
+  const early: Buffer[] = [];
+  for (let c: Buffer | null; (c = socket.read() as Buffer | null) !== null; ) early.push(c);
+  const s = socket as unknown as Record<symbol, unknown>;
+  s[f.buffer] = SHARED_READ_BUFFER;
+  s[f.callback] = onreadOption(sink).callback;
+  handle.useUserBuffer(SHARED_READ_BUFFER);
+  return early;
+}
