@@ -11,7 +11,8 @@
 import { isIP } from 'node:net';
 import type { Socket } from 'node:net';
 import type { Readable, Writable } from 'node:stream';
-import { native, drainErrors, clearErrors, type Native } from '../ffi/native.js';
+import { native, drainErrors, clearErrors, bufferAddress, type Native } from '../ffi/native.js';
+import { READ_BUFFER, READ_BUFFER_ADDRESS } from './read-buffer.js';
 import { created, freed } from '../ffi/objects.js';
 import { attachHooks, detachHooks, trampolines, TLSEXT_ERR, type SslHooks } from '../ffi/callbacks.js';
 import type { Ptr } from '../ffi/bindings.js';
@@ -74,8 +75,6 @@ export interface ConnectionOptions {
 
 type State = 'handshaking' | 'open' | 'closed';
 
-/** One scratch buffer for every SSL_read: small reads are copied out, a full one is handed over. */
-const scratch = Buffer.allocUnsafe(SLICE);
 
 /**
  * Slabs shared by every connection (one thread, one call at a time): decrypted records of at least
@@ -97,12 +96,25 @@ const FEED = 64 * 1024;
 const MIN_ROOM = SLICE + 1024;
 /** Ciphertext gathered for one transport write before it is sent. */
 const BATCH = 64 * 1024;
-let inSlab = Buffer.allocUnsafe(IN_SLAB);
+// Each slab's address goes to OpenSSL as a number (koffi's Buffer checks cost more than a small
+// record's call); the module keeps the slab referenced while its address is in use. (Addresses are 0
+// only when OpenSSL is not loaded, and then no connection can be made.)
+let inSlab = Buffer.allocUnsafeSlow(IN_SLAB);
+let inAddr = bufferAddress(inSlab);
 let inOff = 0;
-/** The part of the input slab the next SSL_read fills (SLICE bytes at inOff). */
-let inView = inSlab.subarray(0, SLICE);
-let outSlab = Buffer.allocUnsafe(OUT_SLAB);
+/** Small plaintext writes are copied here and passed to SSL_write by address. */
+const STAGE = 2048;
+const stage = Buffer.allocUnsafeSlow(STAGE);
+const stageAddr = bufferAddress(stage);
+let outSlab = Buffer.allocUnsafeSlow(OUT_SLAB);
+let outAddr = bufferAddress(outSlab);
 let outOff = 0;
+/**
+ * True while an SSL call works in the input slab or the stage. OpenSSL may run a user callback inside
+ * it (a key logger, an SNI callback) that makes another connection read or write: that nested call
+ * uses memory of its own instead.
+ */
+let sharedInUse = false;
 
 /** One write of the output port (several chunks when the port hands over its buffered writes). */
 interface PendingWrite {
@@ -360,9 +372,12 @@ export class Connection implements PortOwner, SslHooks {
   private feed(chunk: Buffer): void {
     const { crypto } = this.n;
     this.rbioFresh = true;
+    // A view of the shared socket read buffer goes by address (the common case); anything else as a Buffer.
+    const at = chunk.buffer === READ_BUFFER.buffer ? READ_BUFFER_ADDRESS + (chunk.byteOffset - READ_BUFFER.byteOffset) : 0;
     for (let off = 0; off < chunk.length; off += FEED) {
-      const part = off === 0 && chunk.length <= FEED ? chunk : chunk.subarray(off, Math.min(off + FEED, chunk.length));
-      crypto.BIO_write(this.rbio, part, part.length);
+      const len = Math.min(FEED, chunk.length - off);
+      if (at !== 0) crypto.BIO_write_at(this.rbio, at + off, len);
+      else crypto.BIO_write(this.rbio, off === 0 && len === chunk.length ? chunk : chunk.subarray(off, off + len), len);
     }
   }
 
@@ -452,20 +467,37 @@ export class Connection implements PortOwner, SslHooks {
     // Without new ciphertext (or the transport's end) SSL_read can only say WANT_READ again: skip it.
     while (!this.inputEnded && (this.rbioFresh || this.transportEnded) && (this.wantRead || this.inputClosed || this.writeWantsRead)) {
       called = true;
-      const r = ssl.SSL_read(this.ssl, inView, SLICE);
+      let r: number;
+      let own: Buffer | null = null;
+      if (sharedInUse) {
+        // Inside another connection's SSL call (from a user callback): this read uses its own memory.
+        own = Buffer.allocUnsafe(SLICE);
+        r = ssl.SSL_read(this.ssl, own, SLICE);
+      } else {
+        sharedInUse = true;
+        try {
+          r = ssl.SSL_read_at(this.ssl, inAddr + inOff, SLICE);
+        } finally {
+          sharedInUse = false;
+        }
+      }
       if (r > 0) {
         if (this.inputClosed) continue; // nobody reads: discard
         let chunk: Buffer;
-        if (r >= HAND_OVER) {
+        if (own) chunk = own.subarray(0, r);
+        else if (r >= HAND_OVER) {
           // The reader gets a view of the slab; the next read goes past it.
           chunk = inSlab.subarray(inOff, inOff + r);
           inOff += (r + 7) & ~7;
           if (inSlab.length - inOff < SLICE) {
-            inSlab = Buffer.allocUnsafe(IN_SLAB);
+            inSlab = Buffer.allocUnsafeSlow(IN_SLAB);
+            inAddr = bufferAddress(inSlab);
             inOff = 0;
           }
-          inView = inSlab.subarray(inOff, inOff + SLICE);
-        } else chunk = Buffer.from(inView.subarray(0, r));
+        } else {
+          chunk = Buffer.allocUnsafe(r);
+          inSlab.copy(chunk, 0, inOff, inOff + r);
+        }
         this.wantRead = this.inputPort.push(chunk);
         // A record never outgrows SLICE, so with the read BIO empty the next SSL_read could only say
         // WANT_READ: skip it (at the transport's end it must run, to end the input).
@@ -516,8 +548,17 @@ export class Connection implements PortOwner, SslHooks {
         continue;
       }
       const len = Math.min(SLICE, chunk.length - w.offset);
-      const slice = w.offset === 0 && len === chunk.length ? chunk : chunk.subarray(w.offset, w.offset + len);
-      const r = ssl.SSL_write(this.ssl, slice, len);
+      let r: number;
+      if (len <= STAGE && !sharedInUse) {
+        // A small write costs less copied into the stage and passed by address than passed as a Buffer.
+        chunk.copy(stage, 0, w.offset, w.offset + len);
+        sharedInUse = true;
+        try {
+          r = ssl.SSL_write_at(this.ssl, stageAddr, len);
+        } finally {
+          sharedInUse = false;
+        }
+      } else r = ssl.SSL_write(this.ssl, w.offset === 0 && len === chunk.length ? chunk : chunk.subarray(w.offset, w.offset + len), len);
       if (r > 0) {
         w.offset += r;
         this.writeWantsRead = false;
@@ -597,11 +638,12 @@ export class Connection implements PortOwner, SslHooks {
         this.sendBatch(); // not contiguous any more (or little room left): send what is gathered first
       }
       if (outSlab.length - outOff < MIN_ROOM) {
-        outSlab = Buffer.allocUnsafe(OUT_SLAB);
+        outSlab = Buffer.allocUnsafeSlow(OUT_SLAB);
+        outAddr = bufferAddress(outSlab);
         outOff = 0;
       }
       const room = outSlab.length - outOff;
-      const r = crypto.BIO_read(this.wbio, outSlab.subarray(outOff), room);
+      const r = crypto.BIO_read_at(this.wbio, outAddr + outOff, room);
       if (r <= 0) break;
       if (this.batchSlab === null) {
         this.batchSlab = outSlab;
@@ -843,7 +885,7 @@ export class Connection implements PortOwner, SslHooks {
     try {
       // Reading processes the peer's handshake messages.
       const { ssl } = this.n;
-      const buf = scratch;
+      const buf = Buffer.allocUnsafe(SLICE); // a rare path: its own memory
       for (;;) {
         if (w.check()) {
           this.flushOut();

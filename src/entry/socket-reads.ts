@@ -11,17 +11,16 @@
  * @module
  */
 import { Socket } from 'node:net';
+import { READ_BUFFER } from '../engine/read-buffer.js';
 
 /** Where a socket's bytes go; `chunk` is only valid during the call. */
 export type ReadSink = (chunk: Buffer) => void;
 
-/** The read buffer of every socket read this way. */
-const SHARED_READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
 
 /** Node's `onread` option for `net.connect`, delivering to `sink`. */
 export function onreadOption(sink: ReadSink): { buffer: Buffer; callback: (n: number, buf: Uint8Array) => boolean } {
   return {
-    buffer: SHARED_READ_BUFFER,
+    buffer: READ_BUFFER,
     callback: (n, buf) => {
       sink(Buffer.from(buf.buffer, buf.byteOffset, n));
       return true;
@@ -43,12 +42,12 @@ function userBufferFields(): UserBufferFields | null {
   try {
     const callback = (): boolean => true;
     // (`onread` is documented for net.connect, which passes its options to this constructor.)
-    const probe = new Socket({ onread: { buffer: SHARED_READ_BUFFER, callback } } as ConstructorParameters<typeof Socket>[0]);
+    const probe = new Socket({ onread: { buffer: READ_BUFFER, callback } } as ConstructorParameters<typeof Socket>[0]);
     const own = probe as unknown as Record<symbol, unknown>;
     let buffer: symbol | null = null;
     let cb: symbol | null = null;
     for (const sym of Object.getOwnPropertySymbols(probe)) {
-      if (own[sym] === SHARED_READ_BUFFER) buffer = sym;
+      if (own[sym] === READ_BUFFER) buffer = sym;
       else if (own[sym] === callback) cb = sym;
     }
     probe.destroy();
@@ -72,8 +71,8 @@ export function adoptSocketReads(socket: Socket, sink: ReadSink): Buffer[] | nul
   const early: Buffer[] = [];
   for (let c: Buffer | null; (c = socket.read() as Buffer | null) !== null; ) early.push(c);
   const s = socket as unknown as Record<symbol, unknown>;
-  s[f.buffer] = SHARED_READ_BUFFER;
+  s[f.buffer] = READ_BUFFER;
   s[f.callback] = onreadOption(sink).callback;
-  handle.useUserBuffer(SHARED_READ_BUFFER);
+  handle.useUserBuffer(READ_BUFFER);
   return early;
 }

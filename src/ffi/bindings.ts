@@ -45,6 +45,9 @@ function declare(lib: KoffiLibrary) {
     BIO_free: f<(bio: Ptr) => number>('int BIO_free(uintptr_t bio)'),
     BIO_read: f<(bio: Ptr, buf: Mem, len: number) => number>('int BIO_read(uintptr_t bio, void *buf, int len)'),
     BIO_write: f<(bio: Ptr, buf: Mem, len: number) => number>('int BIO_write(uintptr_t bio, void *buf, int len)'),
+    // The same two with the buffer as an address (see `bufferAddress`): only for the engine's own buffers.
+    BIO_read_at: f<(bio: Ptr, at: number, len: number) => number>('int BIO_read(uintptr_t bio, uintptr_t buf, int len)'),
+    BIO_write_at: f<(bio: Ptr, at: number, len: number) => number>('int BIO_write(uintptr_t bio, uintptr_t buf, int len)'),
     BIO_ctrl: f<(bio: Ptr, cmd: number, larg: number, parg: Ptr) => number>('long BIO_ctrl(uintptr_t bio, int cmd, long larg, uintptr_t parg)'),
     BIO_ctrl_pending: f<(bio: Ptr) => number>('size_t BIO_ctrl_pending(uintptr_t bio)'),
 
@@ -120,6 +123,8 @@ function declareSsl(lib: KoffiLibrary) {
     SSL_is_init_finished: f<(ssl: Ptr) => number>('int SSL_is_init_finished(uintptr_t ssl)'),
     SSL_read: f<(ssl: Ptr, buf: Mem, len: number) => number>('int SSL_read(uintptr_t ssl, void *buf, int len)'),
     SSL_write: f<(ssl: Ptr, buf: Mem, len: number) => number>('int SSL_write(uintptr_t ssl, void *buf, int len)'),
+    SSL_read_at: f<(ssl: Ptr, at: number, len: number) => number>('int SSL_read(uintptr_t ssl, uintptr_t buf, int len)'),
+    SSL_write_at: f<(ssl: Ptr, at: number, len: number) => number>('int SSL_write(uintptr_t ssl, uintptr_t buf, int len)'),
     SSL_get_error: f<(ssl: Ptr, ret: number) => number>('int SSL_get_error(uintptr_t ssl, int ret)'),
     SSL_shutdown: f<(ssl: Ptr) => number>('int SSL_shutdown(uintptr_t ssl)'),
     SSL_get_shutdown: f<(ssl: Ptr) => number>('int SSL_get_shutdown(uintptr_t ssl)'),

@@ -56,13 +56,27 @@ export function clearErrors(): void {
   both?.crypto.ERR_clear_error();
 }
 
-const memcpy = sslLib
-  ? (koffi.load(null as unknown as string).func('void *memcpy(void *dst, uintptr_t src, size_t n)') as unknown as (
-      dst: Uint8Array,
-      src: number,
-      n: number,
-    ) => unknown)
-  : null;
+/** The process's own symbols (libc among them). */
+const self = sslLib ? koffi.load(null as unknown as string) : null;
+const memcpy = self ? (self.func('void *memcpy(void *dst, uintptr_t src, size_t n)') as unknown as (dst: Uint8Array, src: number, n: number) => unknown) : null;
+/** memset(s, 0, 0) changes nothing and returns `s`: the address of a Buffer's memory. */
+const memsetZero = self ? (self.func('uintptr_t memset(void *s, int c, size_t n)') as unknown as (s: Uint8Array, c: number, n: number) => number) : null;
+
+/**
+ * The address of a Buffer's memory (0 if it cannot be had), so that the engine can pass its own
+ * long-lived buffers to OpenSSL as plain numbers (`*_at` functions in `bindings.ts`): koffi's checks
+ * of a Buffer argument cost more than a small record's whole call. An ArrayBuffer's memory never
+ * moves; the caller must keep the Buffer referenced for as long as it uses the address, and must
+ * stay inside its length.
+ */
+export function bufferAddress(buf: Buffer): number {
+  if (!memsetZero || buf.length === 0) return 0;
+  try {
+    return memsetZero(buf, 0, 0);
+  } catch {
+    return 0;
+  }
+}
 
 /** Copies `len` bytes at address `addr` (memory owned by OpenSSL) into a new Buffer. */
 export function readMemory(addr: number, len: number): Buffer {
