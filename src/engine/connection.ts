@@ -525,7 +525,9 @@ export class Connection implements PortOwner, SslHooks {
       this.fail(this.ioError(e, errors, 'read failed'));
       return;
     }
-    if (called) this.flushOut(); // reading may answer (key update, alerts, renegotiation)
+    // Reading may answer (key update, alerts, renegotiation). When a write waits (a reader that answered
+    // from its 'data' handler), the pumpWrite that follows in drive() sends the answer ahead of it.
+    if (called && (this.pendingWrite === null || this.transportBlocked || !this.isOpen)) this.flushOut();
   }
 
   private endInput(): void {
