@@ -249,6 +249,36 @@ test('RSA-1024 and SHA-1 certificates are refused at the default security level'
   }
 });
 
+test("a 'secure' client refuses a server that offers only a cipher without encryption, which a willing client gets", async () => {
+  // (badssl.com's null/rc4/3des hosts, on loopback: the test server offers NULL-SHA256 only.)
+  const server = o.sslMakeServerContext('tls12', { certificateChain: cert('server-rsa-chain.pem'), privateKey: ['pem', cert('server-rsa.key')] });
+  o.sslSetCiphers(server, 'NULL-SHA256:@SECLEVEL=0');
+  const listener = await o.sslListen(0, 5, false, '127.0.0.1', server);
+  const saved = o.sslDefaultVerifySources();
+  o.sslDefaultVerifySources([cert('root-ca.pem')]);
+  try {
+    const port = o.sslListenerPort(listener);
+    for (const secure of [o.sslSecureClientContext(), o.sslMakeClientContext('secure')]) {
+      const { client, server: s } = await attempt(listener, port, secure);
+      close(client, s);
+      assert.ok(o.isSslError(client), 'refused');
+      assert.match(client.message, /^sslConnect: connect failed \(.*(handshake failure|no shared cipher|no ciphers available)/);
+      assert.ok(o.isSslError(s));
+    }
+    // The server really does speak it: a client that asks for it connects, verified, unencrypted.
+    const willing = verifyingClient('tls12');
+    o.sslSetCiphers(willing, 'NULL-SHA256:@SECLEVEL=0');
+    const { client, server: s } = await attempt(listener, port, willing);
+    assert.ok(isPorts(client), String(client));
+    assert.equal(o.sslCipherName(client[0]), 'NULL-SHA256');
+    assert.equal(o.sslPeerVerified(client[0]), true);
+    close(client, s);
+  } finally {
+    o.sslDefaultVerifySources(saved);
+    await o.sslClose(listener);
+  }
+});
+
 test('verification sources: file, hashed directory, missing, platform stores, try', () => {
   const ctx = o.sslMakeClientContext();
   o.sslLoadVerifySource(ctx, cert('root-ca.pem'));
