@@ -351,10 +351,19 @@ export class Connection implements PortOwner, SslHooks {
   // ---- transport events ----
 
   /**
-   * Ciphertext from a transport read through Node's `onread` option. `chunk` is only valid during the
-   * call (its memory is reused): it is copied into the read BIO at once.
+   * Ciphertext from a socket read through Node's `onread` mode: `n` bytes at the start of the shared
+   * read buffer, valid only during the call (the next read reuses the memory), copied into the read
+   * BIO at once.
    */
-  receive(chunk: Buffer): void {
+  receive(n: number): void {
+    if (this.state === 'closed' || n <= 0 || n > READ_BUFFER.length) return;
+    this.rbioFresh = true;
+    this.n.crypto.BIO_write_at(this.rbio, READ_BUFFER_ADDRESS, n);
+    this.afterFeed();
+  }
+
+  /** Ciphertext in a Buffer of the caller's (bytes that arrived before the connection existed). */
+  receiveBuffer(chunk: Buffer): void {
     this.onTransportData(chunk);
   }
 
@@ -365,6 +374,11 @@ export class Connection implements PortOwner, SslHooks {
       return;
     }
     this.feed(chunk);
+    this.afterFeed();
+  }
+
+  /** Runs OpenSSL on what was fed; stops the transport while nobody wants the plaintext. */
+  private afterFeed(): void {
     this.drive();
     if (this.state === 'open' && !this.wantRead && !this.writeWantsRead && !this.verifyWaiter) this.transportIn.pause();
   }
@@ -372,12 +386,9 @@ export class Connection implements PortOwner, SslHooks {
   private feed(chunk: Buffer): void {
     const { crypto } = this.n;
     this.rbioFresh = true;
-    // A view of the shared socket read buffer goes by address (the common case); anything else as a Buffer.
-    const at = chunk.buffer === READ_BUFFER.buffer ? READ_BUFFER_ADDRESS + (chunk.byteOffset - READ_BUFFER.byteOffset) : 0;
     for (let off = 0; off < chunk.length; off += FEED) {
       const len = Math.min(FEED, chunk.length - off);
-      if (at !== 0) crypto.BIO_write_at(this.rbio, at + off, len);
-      else crypto.BIO_write(this.rbio, off === 0 && len === chunk.length ? chunk : chunk.subarray(off, off + len), len);
+      crypto.BIO_write(this.rbio, off === 0 && len === chunk.length ? chunk : chunk.subarray(off, off + len), len);
     }
   }
 

@@ -7,6 +7,7 @@ import { connect as tcpConnect, type Socket } from 'node:net';
 import { alpnWire } from '../engine/connection.js';
 import { startConnection } from './start.js';
 import { onreadOption, type ReadSink } from './socket-reads.js';
+import { READ_BUFFER } from '../engine/read-buffer.js';
 import { clientContextFor, type SslContext } from '../context/context.js';
 import type { SslProtocol } from '../context/protocols.js';
 import type { SslInputPort, SslOutputPort } from '../ports/ports.js';
@@ -99,8 +100,9 @@ export async function sslConnect(
 
   const started = Date.now();
   // Ciphertext goes straight from the socket's one read buffer into OpenSSL (Node's onread option).
-  const reads: { sink: ((chunk: Buffer) => void) | null; early: Buffer[] } = { sink: null, early: [] };
-  const onread = (chunk: Buffer): void => (reads.sink ? reads.sink(chunk) : void reads.early.push(Buffer.from(chunk)));
+  // (Bytes that arrive before the connection exists are kept as copies and fed first.)
+  const reads: { sink: ReadSink | null; early: Buffer[] } = { sink: null, early: [] };
+  const onread: ReadSink = (n) => (reads.sink ? reads.sink(n) : void reads.early.push(Buffer.from(READ_BUFFER.subarray(0, n))));
   const socket = await openSocket(who, host, port, timeout, signal, onread);
   const left = timeout === null ? DEFAULT_HANDSHAKE_TIMEOUT : Math.max(1, timeout - (Date.now() - started));
   const serverName = opts.host ?? host;
@@ -123,8 +125,8 @@ export async function sslConnect(
     externalReads: true,
     initialData: null,
     onConnection: (conn) => {
-      reads.sink = (chunk) => conn.receive(chunk);
-      for (const chunk of reads.early.splice(0)) conn.receive(chunk);
+      reads.sink = (n) => conn.receive(n);
+      if (reads.early.length) conn.receiveBuffer(Buffer.concat(reads.early.splice(0)));
     },
   });
 }

@@ -218,8 +218,8 @@ export async function sslAccept(listener: SslListener, options: SslAcceptOptions
   if (signal?.aborted) throw abortError(who, signal);
   const socket = await l.nextSocket(who, signal);
   // Ciphertext goes straight from the shared read buffer into OpenSSL, as on client sockets.
-  let sink: ((chunk: Buffer) => void) | null = null;
-  const early = adoptSocketReads(socket, (chunk) => sink?.(chunk));
+  let sink: ((n: number) => void) | null = null;
+  const early = adoptSocketReads(socket, (n) => sink?.(n));
   return startConnection({
     who,
     mode: 'accept',
@@ -235,7 +235,7 @@ export async function sslAccept(listener: SslListener, options: SslAcceptOptions
     externalReads: early !== null,
     initialData: early && early.length ? Buffer.concat(early) : null,
     onConnection: (conn) => {
-      sink = (chunk) => conn.receive(chunk);
+      sink = (n) => conn.receive(n);
     },
   });
 }

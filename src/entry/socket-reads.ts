@@ -13,16 +13,16 @@
 import { Socket } from 'node:net';
 import { READ_BUFFER } from '../engine/read-buffer.js';
 
-/** Where a socket's bytes go; `chunk` is only valid during the call. */
-export type ReadSink = (chunk: Buffer) => void;
+/** Where a socket's bytes go: `n` bytes at the start of {@link READ_BUFFER}, valid only during the call. */
+export type ReadSink = (n: number) => void;
 
 
 /** Node's `onread` option for `net.connect`, delivering to `sink`. */
 export function onreadOption(sink: ReadSink): { buffer: Buffer; callback: (n: number, buf: Uint8Array) => boolean } {
   return {
     buffer: READ_BUFFER,
-    callback: (n, buf) => {
-      sink(Buffer.from(buf.buffer, buf.byteOffset, n));
+    callback: (n) => {
+      sink(n);
       return true;
     },
   };
