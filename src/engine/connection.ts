@@ -564,7 +564,8 @@ export class Connection implements PortOwner, SslHooks {
       let r: number;
       if (len <= STAGE && !sharedInUse) {
         // A small write costs less copied into the stage and passed by address than passed as a Buffer.
-        chunk.copy(stage, 0, w.offset, w.offset + len);
+        if (w.offset === 0 && len === chunk.length) stage.set(chunk);
+        else stage.set(chunk.subarray(w.offset, w.offset + len));
         sharedInUse = true;
         try {
           r = ssl.SSL_write_at(this.ssl, stageAddr, len);
