@@ -38,12 +38,18 @@ async function servedStillWorks(l, port) {
   for (const p of [cin, cout, sin, sout]) p.destroy();
 }
 
-test('the peer resets mid-stream: the reader gets an SslError with status syscall; others are served', async () => {
+/** Our client and our server connected through the byte-forwarding proxy (whose sockets the tests cut). */
+async function proxiedPair() {
   const { l, port } = await server();
   const px = await proxy(port);
   const accepted = o.sslAccept(l);
   const [cin, cout] = await o.sslConnect('127.0.0.1', px.port);
   const [sin, sout] = await accepted;
+  return { l, port, px, cin, cout, sin, sout };
+}
+
+test('the peer resets mid-stream: the reader gets an SslError with status syscall; others are served', async () => {
+  const { l, port, px, cin, cout, sin, sout } = await proxiedPair();
   cout.write('some data');
   await readExactly(sin, 9);
   const err = new Promise((resolve) => sin.once('error', resolve));
@@ -63,11 +69,7 @@ test('the peer resets mid-stream: the reader gets an SslError with status syscal
 });
 
 test('half-close without close_notify is EOF for the reader, and the other direction still works', async () => {
-  const { l, port } = await server();
-  const px = await proxy(port);
-  const accepted = o.sslAccept(l);
-  const [cin, cout] = await o.sslConnect('127.0.0.1', px.port);
-  const [sin, sout] = await accepted;
+  const { l, port, px, cin, cout, sin, sout } = await proxiedPair();
   const arrived = new Promise((r) => px.pairs[0].down.once('data', r));
   cout.write('before');
   await arrived; // the record reached the proxy: now FIN after it
@@ -148,11 +150,7 @@ function outcomeOf(input) {
 }
 
 test('the peer resets our client mid-stream: the client reader gets an SslError (ECONNRESET)', async () => {
-  const { l, port } = await server();
-  const px = await proxy(port);
-  const accepted = o.sslAccept(l);
-  const [cin, cout] = await o.sslConnect('127.0.0.1', px.port);
-  const [sin, sout] = await accepted;
+  const { l, port, px, cin, cout, sin, sout } = await proxiedPair();
   sout.write('x');
   await readExactly(cin, 1);
   const outcome = outcomeOf(cin);

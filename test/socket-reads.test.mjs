@@ -4,7 +4,7 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, connect } from 'node:net';
 import * as o from '../dist/index.js';
-import { adoptSocketReads } from '../dist/entry/socket-reads.js';
+import { adoptSocketReads, ReadRelay } from '../dist/entry/socket-reads.js';
 import { READ_BUFFER } from '../dist/engine/read-buffer.js';
 import { cert, writeRandom, hashExactly } from './support/helpers.mjs';
 
@@ -19,34 +19,45 @@ async function tcpPair() {
   return [socket, client];
 }
 
-test('adoptSocketReads: buffered bytes are returned, later ones go to the sink, no data events, pause stops reading', async () => {
+test('adoptSocketReads: buffered bytes returned, reads before attach kept, later ones delivered, no data events, pause stops reading', async () => {
   const [socket, client] = await tcpPair();
   client.write('early');
   await new Promise((r) => setTimeout(r, 50)); // read into the socket's buffer before adoption
   const got = [];
-  // The sink gets a count: the bytes are at the start of the shared read buffer during the call.
-  const early = adoptSocketReads(socket, (n) => got.push(Buffer.from(READ_BUFFER.subarray(0, n))));
+  // A receiver gets a count (the bytes are at the start of the shared read buffer during the call),
+  // or, for what arrived before it was attached, one Buffer.
+  const receiver = {
+    receive: (n) => got.push(Buffer.from(READ_BUFFER.subarray(0, n))),
+    receiveBuffer: (chunk) => got.push(Buffer.from(chunk)),
+  };
+  const relay = new ReadRelay();
+  const early = adoptSocketReads(socket, relay);
   assert.ok(early, 'this Node supports reading accepted sockets into a user buffer');
   assert.equal(Buffer.concat(early).toString(), 'early');
   socket.on('data', () => assert.fail('a data event after adoption'));
   socket.resume();
+  client.write('before');
+  await new Promise((r) => setTimeout(r, 50)); // read while nothing is attached: kept as a copy
+  assert.equal(got.length, 0);
+  relay.attach(receiver);
+  assert.equal(Buffer.concat(got).toString(), 'before');
   client.write('later');
-  while (Buffer.concat(got).length < 5) await new Promise((r) => setTimeout(r, 5));
-  assert.equal(Buffer.concat(got).toString(), 'later');
+  while (Buffer.concat(got).length < 11) await new Promise((r) => setTimeout(r, 5));
+  assert.equal(Buffer.concat(got).toString(), 'beforelater');
   // Paused: nothing is delivered until resumed (the kernel keeps the bytes).
   socket.pause();
   client.write('held');
   await new Promise((r) => setTimeout(r, 50));
-  assert.equal(Buffer.concat(got).toString(), 'later');
+  assert.equal(Buffer.concat(got).toString(), 'beforelater');
   socket.resume();
-  while (Buffer.concat(got).length < 9) await new Promise((r) => setTimeout(r, 5));
-  assert.equal(Buffer.concat(got).toString(), 'laterheld');
+  while (Buffer.concat(got).length < 15) await new Promise((r) => setTimeout(r, 5));
+  assert.equal(Buffer.concat(got).toString(), 'beforelaterheld');
   const ended = new Promise((r) => socket.once('end', r));
   client.end();
   await ended; // EOF still ends the stream
   socket.destroy();
   // A destroyed socket cannot be adopted.
-  assert.equal(adoptSocketReads(socket, () => {}), null);
+  assert.equal(adoptSocketReads(socket, new ReadRelay()), null);
 });
 
 test('a client whose ClientHello and first records wait in the queue before sslAccept: nothing lost', async () => {

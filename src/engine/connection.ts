@@ -75,7 +75,6 @@ export interface ConnectionOptions {
 
 type State = 'handshaking' | 'open' | 'closed';
 
-
 /**
  * Slabs shared by every connection (one thread, one call at a time): decrypted records of at least
  * {@link HAND_OVER} bytes are read straight into the input slab and handed to the reader as views,

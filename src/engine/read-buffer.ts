@@ -11,5 +11,5 @@ import { bufferAddress } from '../ffi/native.js';
 /** The shared read buffer. */
 export const READ_BUFFER = Buffer.allocUnsafeSlow(64 * 1024);
 
-/** Its address, or 0 when only Buffer arguments can be used. */
+/** Its address (0 only when OpenSSL is not loaded). */
 export const READ_BUFFER_ADDRESS = bufferAddress(READ_BUFFER);

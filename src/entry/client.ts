@@ -6,8 +6,7 @@
 import { connect as tcpConnect, type Socket } from 'node:net';
 import { alpnWire } from '../engine/connection.js';
 import { startConnection } from './start.js';
-import { onreadOption, type ReadSink } from './socket-reads.js';
-import { READ_BUFFER } from '../engine/read-buffer.js';
+import { onreadOption, ReadRelay } from './socket-reads.js';
 import { clientContextFor, type SslContext } from '../context/context.js';
 import type { SslProtocol } from '../context/protocols.js';
 import type { SslInputPort, SslOutputPort } from '../ports/ports.js';
@@ -100,10 +99,8 @@ export async function sslConnect(
 
   const started = Date.now();
   // Ciphertext goes straight from the socket's one read buffer into OpenSSL (Node's onread option).
-  // (Bytes that arrive before the connection exists are kept as copies and fed first.)
-  const reads: { sink: ReadSink | null; early: Buffer[] } = { sink: null, early: [] };
-  const onread: ReadSink = (n) => (reads.sink ? reads.sink(n) : void reads.early.push(Buffer.from(READ_BUFFER.subarray(0, n))));
-  const socket = await openSocket(who, host, port, timeout, signal, onread);
+  const reads = new ReadRelay();
+  const socket = await openSocket(who, host, port, timeout, signal, reads);
   const left = timeout === null ? DEFAULT_HANDSHAKE_TIMEOUT : Math.max(1, timeout - (Date.now() - started));
   const serverName = opts.host ?? host;
   return startConnection({
@@ -124,10 +121,7 @@ export async function sslConnect(
     signal,
     externalReads: true,
     initialData: null,
-    onConnection: (conn) => {
-      reads.sink = (n) => conn.receive(n);
-      if (reads.early.length) conn.receiveBuffer(Buffer.concat(reads.early.splice(0)));
-    },
+    onConnection: (conn) => reads.attach(conn),
   });
 }
 
@@ -138,7 +132,7 @@ export function openSocket(
   port: number,
   timeout: number | null,
   signal: AbortSignal | null,
-  onread: ReadSink | null = null,
+  reads: ReadRelay | null = null,
 ): Promise<Socket> {
   return new Promise<Socket>((resolve, reject) => {
     const socket = tcpConnect({
@@ -146,7 +140,7 @@ export function openSocket(
       port,
       noDelay: true,
       allowHalfOpen: true,
-      ...(onread ? { onread: onreadOption(onread) } : {}),
+      ...(reads ? { onread: onreadOption(reads) } : {}),
     });
     let timer: NodeJS.Timeout | null = null;
     const done = (err: SslError | null): void => {

@@ -7,7 +7,7 @@
  */
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { startConnection } from './start.js';
-import { adoptSocketReads } from './socket-reads.js';
+import { adoptSocketReads, ReadRelay } from './socket-reads.js';
 import { CONTEXT_SLOT, serverContextFor, type SslContext } from '../context/context.js';
 import type { SslProtocol } from '../context/protocols.js';
 import { SslError } from '../errors.js';
@@ -218,8 +218,8 @@ export async function sslAccept(listener: SslListener, options: SslAcceptOptions
   if (signal?.aborted) throw abortError(who, signal);
   const socket = await l.nextSocket(who, signal);
   // Ciphertext goes straight from the shared read buffer into OpenSSL, as on client sockets.
-  let sink: ((n: number) => void) | null = null;
-  const early = adoptSocketReads(socket, (n) => sink?.(n));
+  const reads = new ReadRelay();
+  const early = adoptSocketReads(socket, reads);
   return startConnection({
     who,
     mode: 'accept',
@@ -234,9 +234,7 @@ export async function sslAccept(listener: SslListener, options: SslAcceptOptions
     signal,
     externalReads: early !== null,
     initialData: early && early.length ? Buffer.concat(early) : null,
-    onConnection: (conn) => {
-      sink = (n) => conn.receive(n);
-    },
+    onConnection: (conn) => reads.attach(conn),
   });
 }
 

@@ -13,19 +13,39 @@
 import { Socket } from 'node:net';
 import { READ_BUFFER } from '../engine/read-buffer.js';
 
-/** Where a socket's bytes go: `n` bytes at the start of {@link READ_BUFFER}, valid only during the call. */
-export type ReadSink = (n: number) => void;
+/**
+ * What reads are delivered to (the connection): `receive(n)` gets `n` bytes at the start of
+ * {@link READ_BUFFER}, valid only during the call; `receiveBuffer` gets bytes read before it was attached.
+ */
+interface Receiver {
+  receive(n: number): void;
+  receiveBuffer(chunk: Buffer): void;
+}
 
-
-/** Node's `onread` option for `net.connect`, delivering to `sink`. */
-export function onreadOption(sink: ReadSink): { buffer: Buffer; callback: (n: number, buf: Uint8Array) => boolean } {
-  return {
-    buffer: READ_BUFFER,
-    callback: (n) => {
-      sink(n);
-      return true;
-    },
+/**
+ * Delivers one socket's reads to its connection once there is one; bytes read before that are kept
+ * as copies and handed over first.
+ */
+export class ReadRelay {
+  private receiver: Receiver | null = null;
+  private early: Buffer[] = [];
+  /** The callback Node's `onread` mode calls after each read. */
+  readonly callback = (n: number): boolean => {
+    if (this.receiver) this.receiver.receive(n);
+    else this.early.push(Buffer.from(READ_BUFFER.subarray(0, n)));
+    return true;
   };
+
+  /** From now on reads go to `receiver`. */
+  attach(receiver: Receiver): void {
+    this.receiver = receiver;
+    if (this.early.length) receiver.receiveBuffer(Buffer.concat(this.early.splice(0)));
+  }
+}
+
+/** Node's `onread` option for `net.connect`, delivering to `relay`. */
+export function onreadOption(relay: ReadRelay): { buffer: Buffer; callback: (n: number, buf: Uint8Array) => boolean } {
+  return { buffer: READ_BUFFER, callback: relay.callback };
 }
 
 interface UserBufferFields {
@@ -59,11 +79,11 @@ function userBufferFields(): UserBufferFields | null {
 }
 
 /**
- * Switches an accepted socket to reading into the shared buffer, delivering to `sink` from now on.
+ * Switches an accepted socket to reading into the shared buffer, delivering to `relay` from now on.
  * Returns the bytes the socket had already buffered (to be consumed first), or null when the socket
  * cannot be switched (it keeps 'data' events).
  */
-export function adoptSocketReads(socket: Socket, sink: ReadSink): Buffer[] | null {
+export function adoptSocketReads(socket: Socket, relay: ReadRelay): Buffer[] | null {
   const f = userBufferFields();
   const handle = (socket as unknown as { _handle?: { useUserBuffer?: (b: Buffer) => void } | null })._handle;
   if (!f || !handle || typeof handle.useUserBuffer !== 'function' || socket.destroyed || socket.readableEnded) return null;
@@ -72,7 +92,7 @@ export function adoptSocketReads(socket: Socket, sink: ReadSink): Buffer[] | nul
   for (let c: Buffer | null; (c = socket.read() as Buffer | null) !== null; ) early.push(c);
   const s = socket as unknown as Record<symbol, unknown>;
   s[f.buffer] = READ_BUFFER;
-  s[f.callback] = onreadOption(sink).callback;
+  s[f.callback] = relay.callback;
   handle.useUserBuffer(READ_BUFFER);
   return early;
 }

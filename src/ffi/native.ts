@@ -63,19 +63,14 @@ const memcpy = self ? (self.func('void *memcpy(void *dst, uintptr_t src, size_t 
 const memsetZero = self ? (self.func('uintptr_t memset(void *s, int c, size_t n)') as unknown as (s: Uint8Array, c: number, n: number) => number) : null;
 
 /**
- * The address of a Buffer's memory (0 if it cannot be had), so that the engine can pass its own
- * long-lived buffers to OpenSSL as plain numbers (`*_at` functions in `bindings.ts`): koffi's checks
- * of a Buffer argument cost more than a small record's whole call. An ArrayBuffer's memory never
- * moves; the caller must keep the Buffer referenced for as long as it uses the address, and must
- * stay inside its length.
+ * The address of a Buffer's memory, so that the engine can pass its own long-lived buffers to
+ * OpenSSL as plain numbers (`*_at` functions in `bindings.ts`): koffi's checks of a Buffer argument
+ * cost more than a small record's whole call. An ArrayBuffer's memory never moves; the caller must
+ * keep the Buffer referenced for as long as it uses the address, and must stay inside its length.
+ * 0 only when OpenSSL is not loaded (and then no connection can be made); never 0 otherwise.
  */
 export function bufferAddress(buf: Buffer): number {
-  if (!memsetZero || buf.length === 0) return 0;
-  try {
-    return memsetZero(buf, 0, 0);
-  } catch {
-    return 0;
-  }
+  return memsetZero ? memsetZero(buf, 0, 0) : 0;
 }
 
 /** Copies `len` bytes at address `addr` (memory owned by OpenSSL) into a new Buffer. */

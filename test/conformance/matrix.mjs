@@ -7,7 +7,7 @@ import { connect as tcpConnect } from 'node:net';
 import { readFileSync } from 'node:fs';
 import tls from 'node:tls';
 import * as o from '../../dist/index.js';
-import { cert, freePort } from '../support/helpers.mjs';
+import { cert, freePort, waitForPort } from '../support/helpers.mjs';
 
 export const PEERS = ['openssl', 'gnutls', 'python', 'node'];
 export const ROLES = ['our-client', 'our-server'];
@@ -88,27 +88,6 @@ function waitFor(child, text, ms = 10000) {
   });
 }
 
-/** Resolves once `port` accepts TCP connections; rejects early, with its stderr, when the peer is gone. */
-function waitPort(port, peer, ms = 10000) {
-  const until = Date.now() + ms;
-  return new Promise((resolve, reject) => {
-    const tryOnce = () => {
-      if (peer.gone()) return reject(new Error(`the peer exited before listening on ${port}: ${peer.stderr().slice(0, 500)}`));
-      const s = tcpConnect(port, '127.0.0.1');
-      s.once('connect', () => {
-        s.destroy();
-        resolve();
-      });
-      s.once('error', () => {
-        s.destroy();
-        if (Date.now() > until) reject(new Error(`port ${port} never opened`));
-        else setTimeout(tryOnce, 25);
-      });
-    };
-    tryOnce();
-  });
-}
-
 const PY_SERVER = `
 import socket, ssl, sys
 port, chain, key, ver, mtls, ca, alpn = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5] == '1', sys.argv[6], sys.argv[7]
@@ -183,14 +162,11 @@ function spawnPeer(cmd, args, { drainStdout = true } = {}) {
   child.stderr.on('data', (d) => (err = (err + d).slice(-4096)));
   // Peers that log (gnutls-serv prints every echoed command) must not block on a full stdout pipe.
   if (drainStdout) child.stdout.on('data', (d) => out.length < 65536 && (out += d));
-  let gone = false;
   child.on('error', (e) => {
-    gone = true;
     err += `cannot run ${cmd}: ${e.message}${e.code === 'ENOENT' ? ' (is it installed? .ci/run installs the test peers)' : ''}`;
   });
-  child.on('exit', () => (gone = true));
   child.stdin.on('error', () => {});
-  return { child, stderr: () => err, stdout: () => out, gone: () => gone };
+  return { child, stderr: () => err, stdout: () => out };
 }
 
 /** Resolves once `re` matches what `get()` returns (output collected from a peer), or rejects after `ms`. */
@@ -266,7 +242,11 @@ async function ourClient(peer, version, key, variant, size, timeoutMs) {
   try {
     const thePort = peer === 'node' ? nodePort : port;
     if (ready) await ready;
-    else if (peer !== 'node') await waitPort(thePort, p);
+    else if (peer !== 'node') {
+      await waitForPort(thePort, p.child, 10000).catch((e) => {
+        throw new Error(`${e.message}: ${p.stderr().slice(0, 500)}`);
+      });
+    }
     const ctx = o.sslMakeClientContext(version, mtls ? { privateKey: ['pem', cert('client.key')], certificateChain: cert('client-chain.pem') } : {});
     o.sslLoadVerifySource(ctx, cert('root-ca.pem'));
     o.sslSetVerify(ctx, true);

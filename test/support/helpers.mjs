@@ -70,7 +70,8 @@ export function waitForPort(port, child, timeoutMs = 15000) {
   const until = Date.now() + timeoutMs;
   return new Promise((resolve, reject) => {
     const attempt = () => {
-      if (child.exitCode !== null || child.signalCode !== null) return reject(new Error(`process exited before listening on ${port}`));
+      // (No pid: it never started.)
+      if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return reject(new Error(`process exited before listening on ${port}`));
       const s = netConnect(port, '127.0.0.1');
       s.once('connect', () => {
         s.destroy();
