@@ -52,3 +52,46 @@ test('default verify sources: with only SSL_CERT_DIR set, a secure client trusts
     console.log(JSON.stringify(r));`;
   assert.equal(await child(script, { SSL_CERT_FILE: undefined, SSL_CERT_DIR: cert('ca-dir') }), true);
 });
+
+// ---- sslSecureClientContext's cache (000 §1) ----
+
+/** A listener on 127.0.0.1 with the server-rsa identity (or `ctx`). */
+async function serve(ctx = serverCtx()) {
+  const listener = await o.sslListen(0, 5, false, '127.0.0.1', ctx);
+  return { listener, port: o.sslListenerPort(listener) };
+}
+const serverCtx = (protocol = 'auto', name = 'server-rsa') =>
+  o.sslMakeServerContext(protocol, { certificateChain: cert(`${name}-chain.pem`), privateKey: ['pem', cert(`${name}.key`)] });
+const closeAll = (...sides) => {
+  for (const s of sides) if (Array.isArray(s)) for (const p of s) p.destroy();
+};
+
+/** sslConnect + sslAccept; resolves { client, server }, each the ports or the error. */
+async function attempt(listener, port, clientCtx, host = 'localhost', options = {}) {
+  const accepted = o.sslAccept(listener).catch((e) => e);
+  const client = await o.sslConnect(host, port, clientCtx, options).catch((e) => e);
+  return { client, server: await accepted };
+}
+
+test('sslSecureClientContext: an equal list of default sources keeps the cached context (equal?)', async (t) => {
+  const saved = o.sslDefaultVerifySources();
+  t.after(() => o.sslDefaultVerifySources(saved));
+  o.sslDefaultVerifySources([cert('root-ca.pem'), ['directory', cert('ca-dir')]]);
+  const a = o.sslSecureClientContext();
+  o.sslDefaultVerifySources([cert('root-ca.pem'), ['directory', cert('ca-dir')]]); // a new, equal list
+  assert.equal(o.sslSecureClientContext(), a);
+  assert.equal(o.sslMakeClientContext('secure'), a);
+  o.sslDefaultVerifySources([cert('root-ca.pem')]);
+  const b = o.sslSecureClientContext();
+  assert.notEqual(b, a);
+  // The cached context really trusts the sources it was made with.
+  const { listener, port } = await serve();
+  try {
+    const r = await attempt(listener, port, b);
+    assert.ok(Array.isArray(r.client), String(r.client));
+    assert.equal(o.sslPeerVerified(r.client[0]), true);
+    closeAll(r.client, r.server);
+  } finally {
+    await o.sslClose(listener);
+  }
+});

@@ -45,7 +45,6 @@ function platformDefaults(): VerifySource[] {
 }
 
 let current: VerifySource[] | null = null;
-let generation = 0;
 
 function validate(list: unknown): VerifySource[] {
   const who = 'sslDefaultVerifySources';
@@ -81,11 +80,13 @@ export function sslDefaultVerifySources(srcs?: VerifySource[]): VerifySource[] |
     return current.map((s) => (typeof s === 'string' ? s : ([...s] as VerifySource)));
   }
   current = validate(srcs);
-  generation++;
 }
 
-/** @internal a key that changes whenever the default sources change. */
+/**
+ * @internal the default sources as a value: equal lists give equal keys (Racket compares them with
+ * `equal?`), so setting an equal list again keeps the cached secure context.
+ */
 export function verifySourcesKey(): string {
   current ??= platformDefaults();
-  return `${generation}:${JSON.stringify(current)}`;
+  return JSON.stringify(current);
 }
