@@ -95,3 +95,37 @@ test('sslSecureClientContext: an equal list of default sources keeps the cached 
     await o.sslClose(listener);
   }
 });
+
+// ---- sslPeerVerified without verification requested (000 §5) ----
+
+test('sslPeerVerified: a valid chain counts as verified although verification was not requested', async () => {
+  const { listener, port } = await serve();
+  try {
+    const trusting = o.sslMakeClientContext('auto');
+    o.sslLoadVerifySource(trusting, cert('root-ca.pem')); // trusted roots, no sslSetVerify
+    const good = await attempt(listener, port, trusting);
+    assert.ok(Array.isArray(good.client), String(good.client));
+    for (const p of good.client) assert.equal(o.sslPeerVerified(p), true);
+    // The server did not ask for a certificate: nothing to verify on its side.
+    for (const p of good.server) assert.equal(o.sslPeerVerified(p), false);
+    closeAll(good.client, good.server);
+    // Without trusted roots the same chain does not verify.
+    const blind = await attempt(listener, port, o.sslMakeClientContext('auto'));
+    for (const p of blind.client) assert.equal(o.sslPeerVerified(p), false);
+    closeAll(blind.client, blind.server);
+  } finally {
+    await o.sslClose(listener);
+  }
+  // An untrusted chain with roots loaded but no verification: connected, not verified.
+  const bad = await serve(o.sslMakeServerContext('auto', { certificateChain: cert('bad-untrusted-chain.pem'), privateKey: ['pem', cert('bad-untrusted.key')] }));
+  try {
+    const ctx = o.sslMakeClientContext('auto');
+    o.sslLoadVerifySource(ctx, cert('root-ca.pem'));
+    const r = await attempt(bad.listener, bad.port, ctx);
+    assert.ok(Array.isArray(r.client), String(r.client));
+    assert.equal(o.sslPeerVerified(r.client[0]), false);
+    closeAll(r.client, r.server);
+  } finally {
+    await o.sslClose(bad.listener);
+  }
+});

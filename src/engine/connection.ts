@@ -935,9 +935,13 @@ export class Connection implements PortOwner, SslHooks {
 
   // ---- queries ----
 
-  /** Whether the peer presented a certificate that verified (and verification was requested). */
+  /**
+   * Whether the peer presented a certificate whose chain verified, whether or not verification was
+   * requested (as Racket's `ssl-peer-verified?`: OpenSSL verifies a server's chain in every client
+   * handshake and keeps the result).
+   */
   peerVerified(): boolean {
-    if (!this.ssl || this.verify === 'off') return false;
+    if (!this.ssl) return false;
     const x = this.n.ssl.SSL_get1_peer_certificate(this.ssl);
     if (!x) return false;
     this.n.crypto.X509_free(x);

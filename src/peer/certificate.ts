@@ -54,8 +54,13 @@ export function toNodeCertificate(n: Native, x: Ptr): X509Certificate {
 }
 
 /**
- * Whether the peer presented a certificate that verified against the trusted roots (verification
- * must be on: see `sslSetVerify` and `sslTryVerify`).
+ * Whether the peer presented a certificate that verified against the trusted roots. As in Racket's
+ * implementation this is OpenSSL's verification result, also when verification was not requested:
+ * a client verifies the server's chain in every handshake (against the roots its context trusts) and
+ * only aborts on failure when verification is on, so a client context with trusted roots and no
+ * `sslSetVerify` still answers true for a valid chain. The hostname is not part of it (see
+ * `sslPeerCheckHostname`). A server sees a client certificate only when it asks for one
+ * (`sslSetVerify`/`sslTryVerify`).
  *
  * @example
  * ```ts
