@@ -129,3 +129,34 @@ test('sslPeerVerified: a valid chain counts as verified although verification wa
     await o.sslClose(bad.listener);
   }
 });
+
+// ---- integer arguments: TypeError for a wrong type, RangeError for a wrong value (API.md) ----
+
+test('integer arguments: a non-number is a TypeError, a number out of range or not whole a RangeError', async () => {
+  const named = (cls, who, arg) => (e) => e instanceof cls && e.message.startsWith(`${who}: ${arg} `);
+  // The issue's case: a negative backlog is a wrong value, not a wrong type.
+  await assert.rejects(o.sslListen(0, -1), named(RangeError, 'sslListen', 'queueK'));
+  await assert.rejects(o.sslListen(0, 1.5), named(RangeError, 'sslListen', 'queueK'));
+  await assert.rejects(o.sslListen(0, NaN), named(RangeError, 'sslListen', 'queueK'));
+  await assert.rejects(o.sslListen(0, '5'), named(TypeError, 'sslListen', 'queueK'));
+  await assert.rejects(o.sslListen(-1), named(RangeError, 'sslListen', 'portNo'));
+  await assert.rejects(o.sslListen(65536), named(RangeError, 'sslListen', 'portNo'));
+  await assert.rejects(o.sslListen(80.5), named(RangeError, 'sslListen', 'portNo'));
+  await assert.rejects(o.sslListen(null), named(TypeError, 'sslListen', 'portNo'));
+  await assert.rejects(o.sslConnect('localhost', 0), named(RangeError, 'sslConnect', 'portNo'));
+  await assert.rejects(o.sslConnect('localhost', 443.5), named(RangeError, 'sslConnect', 'portNo'));
+  await assert.rejects(o.sslConnect('localhost', Infinity), named(RangeError, 'sslConnect', 'portNo'));
+  await assert.rejects(o.sslConnect('localhost', '443'), named(TypeError, 'sslConnect', 'portNo'));
+  await assert.rejects(o.sslConnect('localhost:70000'), named(RangeError, 'sslConnect', 'portNo'));
+  assert.throws(() => o.makeClientSslContext(0x0305), named(RangeError, 'makeClientSslContext', 'minProtocolVersion'));
+  assert.throws(() => o.makeClientSslContext({}), named(TypeError, 'makeClientSslContext', 'minProtocolVersion'));
+  // In range, they work: a backlog of 0 and port 0 listen, and a connection is made.
+  const listener = await o.sslListen(0, 0, false, '127.0.0.1', serverCtx());
+  try {
+    const r = await attempt(listener, o.sslListenerPort(listener), 'auto');
+    assert.ok(Array.isArray(r.client), String(r.client));
+    closeAll(r.client, r.server);
+  } finally {
+    await o.sslClose(listener);
+  }
+});

@@ -11,7 +11,7 @@ import { adoptSocketReads, ReadRelay } from './socket-reads.js';
 import { CONTEXT_SLOT, serverContextFor, type SslContext } from '../context/context.js';
 import type { SslProtocol } from '../context/protocols.js';
 import { SslError } from '../errors.js';
-import { assertPortNumber, typeError } from '../assert.js';
+import { assertInteger, assertPortNumber, typeError } from '../assert.js';
 import { abortError, checkOptionsObject, checkSignal, checkTimeout, DEFAULT_HANDSHAKE_TIMEOUT } from './options.js';
 import type { SslPorts } from './client.js';
 
@@ -144,6 +144,9 @@ export class SslListener implements AsyncIterable<SslPorts>, AsyncDisposable {
   }
 }
 
+/** The largest backlog: the C `int` the kernel's listen() takes. */
+const MAX_BACKLOG = 2 ** 31 - 1;
+
 function checkListener(who: string, v: unknown): SslListener {
   if (v instanceof SslListener) return v;
   throw typeError(who, 'listener', 'an SSL listener', v);
@@ -173,7 +176,7 @@ export async function sslListen(
 ): Promise<SslListener> {
   const who = 'sslListen';
   assertPortNumber(who, 'portNo', portNo, 0);
-  if (typeof queueK !== 'number' || !Number.isInteger(queueK) || queueK < 0) throw typeError(who, 'queueK', 'a non-negative integer', queueK);
+  assertInteger(who, 'queueK', queueK, 0, MAX_BACKLOG);
   let host: string | null;
   let protocol: unknown;
   if (typeof reuse === 'string' || (reuse === null && arguments.length >= 4 && typeof hostname !== 'string')) {
