@@ -4,6 +4,9 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import * as o from '../dist/index.js';
+import { mkdtempSync, rmSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { cert, run } from './support/helpers.mjs';
 
 const dist = (f) => JSON.stringify(new URL(`../dist/${f}`, import.meta.url).href);
@@ -154,6 +157,59 @@ test('integer arguments: a non-number is a TypeError, a number out of range or n
   const listener = await o.sslListen(0, 0, false, '127.0.0.1', serverCtx());
   try {
     const r = await attempt(listener, o.sslListenerPort(listener), 'auto');
+    assert.ok(Array.isArray(r.client), String(r.client));
+    closeAll(r.client, r.server);
+  } finally {
+    await o.sslClose(listener);
+  }
+});
+
+// ---- sslLoadPrivateKey's rsa? with asn1? (000 §4) ----
+
+test('sslLoadPrivateKey(ctx, derFile, rsa = true, asn1 = true) refuses an EC key and loads an RSA one', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'openssl-ports-der-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const der = async (name) => {
+    const out = join(dir, `${name}.der`);
+    const r = await run('openssl', ['pkey', '-in', cert(`${name}.key`), '-outform', 'DER', '-out', out]);
+    assert.equal(r.code, 0, r.stderr.toString());
+    return out;
+  };
+  const ecDer = await der('server-ecdsa');
+  const rsaDer = await der('server-rsa');
+  const ec = o.sslMakeServerContext();
+  o.sslLoadCertificateChain(ec, cert('server-ecdsa-chain.pem'));
+  assert.throws(
+    () => o.sslLoadPrivateKey(ec, ecDer, true, true),
+    (e) => o.isSslError(e) && e.message.startsWith(`sslLoadPrivateKey: no RSA private key found in ${ecDer}`) && e.code === 'ERR_SSL_NO_RSA_KEY',
+  );
+  // rsa = false loads it, and the context serves with it.
+  o.sslLoadPrivateKey(ec, ecDer, false, true);
+  const rsa = o.sslMakeServerContext();
+  o.sslLoadCertificateChain(rsa, cert('server-rsa-chain.pem'));
+  o.sslLoadPrivateKey(rsa, rsaDer, true, true);
+  for (const [ctx, keyType] of [[ec, 'EC'], [rsa, 'RSA']]) {
+    const { listener, port } = await serve(ctx);
+    try {
+      const r = await attempt(listener, port, 'auto');
+      assert.ok(Array.isArray(r.client), String(r.client));
+      assert.equal(o.sslPeerCertificate(r.client[0]).publicKey.asymmetricKeyType.toUpperCase(), keyType);
+      closeAll(r.client, r.server);
+    } finally {
+      await o.sslClose(listener);
+    }
+  }
+  // The PEM path with rsa = true: a file whose only key is EC has no RSA key to use (unchanged),
+  // and one with an EC key followed by an RSA key loads the RSA key (the seed: non-RSA keys are skipped).
+  assert.throws(() => o.sslLoadPrivateKey(o.sslMakeServerContext(), cert('server-ecdsa.key')), (e) => o.isSslError(e) && /no RSA private key/.test(e.message));
+  const mixed = join(dir, 'ec-then-rsa.pem');
+  writeFileSync(mixed, Buffer.concat([readFileSync(cert('server-ecdsa.key')), readFileSync(cert('server-rsa.key'))]));
+  const skip = o.sslMakeServerContext();
+  o.sslLoadCertificateChain(skip, cert('server-rsa-chain.pem'));
+  o.sslLoadPrivateKey(skip, mixed);
+  const { listener, port } = await serve(skip);
+  try {
+    const r = await attempt(listener, port, 'auto');
     assert.ok(Array.isArray(r.client), String(r.client));
     closeAll(r.client, r.server);
   } finally {
