@@ -216,3 +216,26 @@ test('sslLoadPrivateKey(ctx, derFile, rsa = true, asn1 = true) refuses an EC key
     await o.sslClose(listener);
   }
 });
+
+// ---- peer names of unverified certificates (000 §5; Racket's implementation) ----
+
+test('peer names come back for a certificate that was presented but not verified, null without one', async () => {
+  const { listener, port } = await serve();
+  try {
+    const r = await attempt(listener, port, o.sslMakeClientContext('auto')); // no roots, no verification
+    assert.ok(Array.isArray(r.client), String(r.client));
+    for (const p of r.client) {
+      assert.equal(o.sslPeerVerified(p), false);
+      assert.equal(o.sslPeerSubjectName(p).toString(), '/C=US/O=openssl-ports tests/CN=localhost');
+      assert.equal(o.sslPeerIssuerName(p).toString(), '/C=US/O=openssl-ports tests/CN=openssl-ports Test Intermediate CA');
+    }
+    // The client sent no certificate: no names on the server's side.
+    for (const p of r.server) {
+      assert.equal(o.sslPeerSubjectName(p), null);
+      assert.equal(o.sslPeerIssuerName(p), null);
+    }
+    closeAll(r.client, r.server);
+  } finally {
+    await o.sslClose(listener);
+  }
+});

@@ -77,8 +77,13 @@ export function sslPeerVerified(port: SslPort): boolean {
 
 /**
  * The subject of the peer's certificate in OpenSSL's one-line form (e.g.
- * `/C=US/O=Example/CN=client.example.com`), or null when the peer sent no certificate. As in
- * Racket's implementation, the name is returned whenever a certificate was presented.
+ * `/C=US/O=Example/CN=client.example.com`), or null when the peer sent no certificate.
+ *
+ * Deliberate difference from the seed's text, which says null unless `sslPeerVerified` is true: as
+ * Racket's implementation does (it reads `SSL_get_peer_certificate` whatever the verification result,
+ * and its own `peer-verif.rkt` test expects the server's names on a client that did not verify), the
+ * name is returned whenever the peer presented a certificate, verified or not. Check
+ * {@link sslPeerVerified} before trusting it.
  *
  * @example
  * ```ts
@@ -92,6 +97,8 @@ export function sslPeerSubjectName(port: SslPort): Buffer | null {
 
 /**
  * The issuer of the peer's certificate in OpenSSL's one-line form, or null without a certificate.
+ * Like {@link sslPeerSubjectName}, returned whenever the peer presented a certificate, verified or
+ * not (Racket's implementation; the seed's text says only for a verified one).
  *
  * @example
  * ```ts
