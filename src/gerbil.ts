@@ -9,6 +9,7 @@ import { sslLoadCertificateChain, sslLoadPrivateKey, sslLoadDefaultVerifySources
 import { sslSecureClientContext } from './context/secure.js';
 import { TLS1_VERSION, TLS1_1_VERSION, TLS1_2_VERSION, TLS1_3_VERSION } from './context/protocols.js';
 import { assertPath } from './assert.js';
+import { asCaller } from './errors.js';
 
 /**
  * A minimum protocol version: a symbol, or OpenSSL's number (`0x0303` is TLS 1.2).
@@ -51,7 +52,7 @@ function versionNumber(who: string, v: unknown): number {
  * ```
  */
 export function defaultClientSslContext(): SslContext {
-  return sslSecureClientContext();
+  return asCaller('defaultClientSslContext', sslSecureClientContext);
 }
 
 /**
@@ -83,7 +84,7 @@ export function makeClientSslContext(minProtocolVersion: MinProtocolVersion = 't
   const min = versionNumber(who, minProtocolVersion);
   const ctx = new SslContext('client', min < TLS1_2_VERSION ? 'tls' : 'auto', who);
   setMinProtocol(ctx, min, 0);
-  sslLoadDefaultVerifySources(ctx);
+  asCaller(who, () => sslLoadDefaultVerifySources(ctx));
   ctx.verify = 'require';
   ctx.verifyHostname = true;
   return ctx;
@@ -107,7 +108,9 @@ export function makeServerSslContext(certPath: string, keyPath: string, minProto
   const min = versionNumber(who, minProtocolVersion);
   const ctx = new SslContext('server', min < TLS1_2_VERSION ? 'tls' : 'auto', who);
   setMinProtocol(ctx, min, 0);
-  sslLoadCertificateChain(ctx, certPath);
-  sslLoadPrivateKey(ctx, keyPath, false);
+  asCaller(who, () => {
+    sslLoadCertificateChain(ctx, certPath);
+    sslLoadPrivateKey(ctx, keyPath, false);
+  });
   return ctx;
 }

@@ -7,7 +7,7 @@ import * as o from '../dist/index.js';
 import { mkdtempSync, rmSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cert, run } from './support/helpers.mjs';
+import { cert, run, startSServer } from './support/helpers.mjs';
 
 const dist = (f) => JSON.stringify(new URL(`../dist/${f}`, import.meta.url).href);
 
@@ -237,5 +237,66 @@ test('peer names come back for a certificate that was presented but not verified
     closeAll(r.client, r.server);
   } finally {
     await o.sslClose(listener);
+  }
+});
+
+// ---- errors name the procedure that was called ----
+
+test('without OpenSSL, each procedure fails under its own name, also when it delegates', async () => {
+  const script = `
+    import * as o from ${dist('index.js')};
+    import { PassThrough } from 'node:stream';
+    const out = {};
+    const sync = { supportedClientProtocols: () => o.supportedClientProtocols(), supportedServerProtocols: () => o.supportedServerProtocols(),
+      sslMaxClientProtocol: () => o.sslMaxClientProtocol(), sslMaxServerProtocol: () => o.sslMaxServerProtocol(),
+      sslSecureClientContext: () => o.sslSecureClientContext(), defaultClientSslContext: () => o.defaultClientSslContext(),
+      sslMakeClientContext: () => o.sslMakeClientContext('secure'), makeClientSslContext: () => o.makeClientSslContext() };
+    for (const [k, f] of Object.entries(sync)) { try { f(); out[k] = 'no error'; } catch (e) { out[k] = e.message; } }
+    out.sslConnect = await o.sslConnect('localhost', 1, 'secure').then(() => 'no error', (e) => e.message);
+    out.sslClientUpgrade = await o.sslClientUpgrade(new PassThrough()).then(() => 'no error', (e) => e.message);
+    console.log(JSON.stringify({ available: o.sslAvailable, out }));`;
+  const r = await child(script, { OPENSSL_PORTS_LIB: 'bogus' });
+  assert.equal(r.available, false);
+  for (const [who, message] of Object.entries(r.out)) {
+    assert.ok(message.startsWith(`${who}: OpenSSL is not available`), `${who}: ${message}`);
+  }
+});
+
+test('makeServerSslContext: a missing certificate or key fails under its own name, the inner error as cause', () => {
+  const missing = cert('missing-chain.pem');
+  assert.throws(
+    () => o.makeServerSslContext(missing, cert('server-rsa.key')),
+    (e) =>
+      o.isSslError(e) &&
+      e.message.startsWith(`makeServerSslContext: cannot load certificate chain from ${missing}`) &&
+      e.status === 'ssl' &&
+      o.isSslError(e.cause) &&
+      e.cause.message.startsWith('sslLoadCertificateChain: '),
+  );
+  assert.throws(
+    () => o.makeServerSslContext(cert('server-rsa-chain.pem'), cert('missing.key')),
+    (e) => o.isSslError(e) && e.message.startsWith('makeServerSslContext: cannot read ') && e.code === 'ENOENT' && e.cause.message.startsWith('sslLoadPrivateKey: '),
+  );
+});
+
+test('a failed sslSetVerify on a live TLS 1.2 client port rejects as sslSetVerify, while the input is being read', async () => {
+  // A server that lets the client renegotiate (OpenSSL 3 servers refuse it unless told otherwise).
+  const server = await startSServer(['-tls1_2', '-client_renegotiation', '-cert', cert('server-rsa-chain.pem'), '-key', cert('server-rsa.key')]);
+  try {
+    for (const reading of [true, false]) {
+      const [cin, cout] = await o.sslConnect('127.0.0.1', server.port, o.sslMakeClientContext('tls12')); // trusts nothing
+      cin.on('error', () => {});
+      cout.on('error', () => {});
+      if (reading) cin.resume(); // the connection's own read loop meets the renegotiation's failure
+      await assert.rejects(o.sslSetVerify(cin, true), (e) => {
+        assert.ok(o.isSslError(e), String(e));
+        assert.match(e.message, /^sslSetVerify: failed \(.*certificate verify failed/);
+        return true;
+      });
+      cin.destroy();
+      cout.destroy();
+    }
+  } finally {
+    server.kill();
   }
 });

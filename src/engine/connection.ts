@@ -1016,7 +1016,9 @@ export class Connection implements PortOwner, SslHooks {
     const w = this.pendingWrite;
     this.pendingWrite = null;
     w?.cb(err);
-    if (this.verifyWaiter) this.verifyWaiter.reject(err);
+    const vw = this.verifyWaiter;
+    // sslSetVerify/sslTryVerify on the port rejects under its own name, whichever step failed.
+    if (vw) vw.reject(err.message.startsWith(`${vw.who}: `) ? err : verifyFailure(vw.who, err));
     // An 'error' event nobody listens to would crash the process: only emit it to listeners.
     for (const port of [this.inputPort, this.outputPort]) {
       if (port.destroyed) continue;
@@ -1092,6 +1094,12 @@ export class Connection implements PortOwner, SslHooks {
     freed('BIO');
   }
 
+}
+
+/** `who: failed (reason)` for a live verification that failed in the connection's own read or write. */
+function verifyFailure(who: string, err: SslError): SslError {
+  const m = / (\(.*\))$/s.exec(err.message);
+  return new SslError(`${who}: failed ${m ? m[1] : `(${err.message})`}`, { status: err.status, code: err.code, cause: err });
 }
 
 /** Encodes ALPN protocols into the wire format (length-prefixed), validating each. */
