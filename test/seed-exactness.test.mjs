@@ -7,7 +7,8 @@ import * as o from '../dist/index.js';
 import { mkdtempSync, rmSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cert, run, startSServer } from './support/helpers.mjs';
+import { once } from 'node:events';
+import { cert, run, startSServer, PassThrough } from './support/helpers.mjs';
 
 const dist = (f) => JSON.stringify(new URL(`../dist/${f}`, import.meta.url).href);
 
@@ -299,4 +300,73 @@ test('a failed sslSetVerify on a live TLS 1.2 client port rejects as sslSetVerif
   } finally {
     server.kill();
   }
+});
+
+// ---- portsToSslPorts's `error` option converts every communication error (000 §3) ----
+
+class WireError extends Error {}
+
+/**
+ * A client and a server over in-memory streams; the server→client direction goes through `tap`, so
+ * the test can corrupt or cut records after the handshake. The client converts its errors.
+ */
+async function wrappedPair(clientOptions = {}) {
+  const c2s = new PassThrough();
+  const s2cRaw = new PassThrough();
+  const s2c = new PassThrough();
+  const tap = { corrupt: false };
+  s2cRaw.on('data', (chunk) => {
+    if (tap.corrupt) {
+      chunk = Buffer.from(chunk);
+      chunk[chunk.length - 1] ^= 0xff; // the record's authentication tag
+    }
+    s2c.write(chunk);
+  });
+  const converted = [];
+  const error = (e) => {
+    converted.push(e);
+    return new WireError(`wire: ${e.message}`, { cause: e });
+  };
+  const server = o.portsToSslPorts(c2s, s2cRaw, { mode: 'accept', context: serverCtx() });
+  const client = o.portsToSslPorts(s2c, c2s, { mode: 'connect', error, ...clientOptions });
+  server.catch(() => {});
+  const [cin, cout] = await client; // a failed handshake rejects here, converted
+  const [sin, sout] = await server;
+  return { sin, sout, cin, cout, tap, converted, s2c };
+}
+
+test("portsToSslPorts's error option converts a bad record after the handshake", async () => {
+  const p = await wrappedPair();
+  p.sin.on('error', () => {});
+  p.sout.on('error', () => {});
+  // Data flows normally first.
+  p.sout.write('hello');
+  const [first] = await once(p.cin, 'data');
+  assert.equal(first.toString(), 'hello');
+  p.tap.corrupt = true;
+  const failed = once(p.cin, 'error');
+  p.sout.write('tampered');
+  const [e] = await failed;
+  assert.ok(e instanceof WireError, String(e));
+  assert.ok(o.isSslError(e.cause));
+  assert.match(e.cause.message, /^portsToSslPorts: read failed \(.*(bad record mac|decryption failed)/);
+  assert.equal(p.converted.length, 1);
+  for (const s of [p.sin, p.sout, p.cin, p.cout]) s.destroy();
+});
+
+test("portsToSslPorts's error option converts a reset of the transport, and a handshake failure", async () => {
+  const p = await wrappedPair();
+  p.sin.on('error', () => {});
+  p.sout.on('error', () => {});
+  const failed = once(p.cin, 'error');
+  p.s2c.destroy(Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }));
+  const [e] = await failed;
+  assert.ok(e instanceof WireError, String(e));
+  assert.equal(e.cause.code, 'ECONNRESET');
+  assert.match(e.cause.message, /^portsToSslPorts: connection lost/);
+  for (const s of [p.sin, p.sout, p.cin, p.cout]) s.destroy();
+  // A handshake that fails (the client requires a certificate it cannot verify) rejects converted.
+  const strict = o.sslMakeClientContext('auto');
+  o.sslSetVerify(strict, true);
+  await assert.rejects(wrappedPair({ context: strict }), (err) => err instanceof WireError && /connect failed/.test(err.cause.message));
 });
