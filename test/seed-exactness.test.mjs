@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
+import { createServer } from 'node:net';
 import { cert, run, startSServer, PassThrough } from './support/helpers.mjs';
 
 const dist = (f) => JSON.stringify(new URL(`../dist/${f}`, import.meta.url).href);
@@ -369,4 +370,76 @@ test("portsToSslPorts's error option converts a reset of the transport, and a ha
   const strict = o.sslMakeClientContext('auto');
   o.sslSetVerify(strict, true);
   await assert.rejects(wrappedPair({ context: strict }), (err) => err instanceof WireError && /connect failed/.test(err.cause.message));
+});
+
+// ---- sslSetVerifyHostname on a server context (000 §5; Racket's wrap-ports) ----
+
+/** A TCP server that wraps its one connection with portsToSslPorts in accept mode; the client connects with `clientCtx`. */
+async function wrappedAccept(serverContext, hostname, clientCtx) {
+  const tcp = createServer();
+  await new Promise((r) => tcp.listen(0, '127.0.0.1', r));
+  const accepted = new Promise((resolve) =>
+    tcp.once('connection', (sock) => {
+      sock.on('error', () => {});
+      resolve(o.portsToSslPorts(sock, sock, { mode: 'accept', context: serverContext, hostname, closeOriginal: true }).catch((e) => e));
+    }),
+  );
+  try {
+    const client = await o.sslConnect('127.0.0.1', tcp.address().port, clientCtx).catch((e) => e);
+    return { client, server: await accepted };
+  } finally {
+    tcp.close();
+  }
+}
+const clientWithCert = (protocol = 'auto') => o.sslMakeClientContext(protocol, { privateKey: ['pem', cert('client.key')], certificateChain: cert('client-chain.pem') });
+function hostnameCheckingServer() {
+  const ctx = serverCtx();
+  o.sslSetVerifyHostname(ctx, true);
+  return ctx;
+}
+
+test('sslSetVerifyHostname on a server: the client certificate is checked against the accept hostname', async () => {
+  // The client's certificate is for client.example.com.
+  // (TLS 1.2, so that the client's handshake ends after the server's verdict.)
+  const wrong = await wrappedAccept(hostnameCheckingServer(), 'wrong.example', clientWithCert('tls12'));
+  closeAll(wrong.client, wrong.server);
+  assert.ok(o.isSslError(wrong.server), String(wrong.server));
+  assert.match(wrong.server.message, /^portsToSslPorts: accept failed \(.*(H|h)ostname mismatch/);
+  // Refused inside the handshake: the client heard an alert.
+  assert.ok(o.isSslError(wrong.client), String(wrong.client));
+  assert.match(wrong.client.message, /^sslConnect: connect failed \(.*alert/);
+  const right = await wrappedAccept(hostnameCheckingServer(), 'client.example.com', clientWithCert());
+  assert.ok(Array.isArray(right.server), String(right.server));
+  assert.equal(o.sslPeerCheckHostname(right.server[0], 'client.example.com'), true);
+  closeAll(right.client, right.server);
+  // No client certificate: nothing to match, refused.
+  const none = await wrappedAccept(hostnameCheckingServer(), 'client.example.com', o.sslMakeClientContext('auto'));
+  closeAll(none.client, none.server);
+  assert.ok(o.isSslError(none.server), String(none.server));
+  assert.match(none.server.message, /^portsToSslPorts: accept failed \(/);
+  // No hostname to check against: refused before the handshake, with the reference's words.
+  const missing = await wrappedAccept(hostnameCheckingServer(), null, clientWithCert());
+  closeAll(missing.client, missing.server);
+  assert.ok(o.isSslError(missing.server), String(missing.server));
+  assert.equal(missing.server.message, 'portsToSslPorts: accept failed (hostname not provided for verification)');
+});
+
+test('sslSetVerifyHostname on a server: sslAccept, which takes no hostname, refuses as Racket does', async () => {
+  const { listener, port } = await serve(hostnameCheckingServer());
+  try {
+    const r = await attempt(listener, port, clientWithCert());
+    closeAll(r.client, r.server);
+    assert.ok(o.isSslError(r.server), String(r.server));
+    assert.equal(r.server.message, 'sslAccept: accept failed (hostname not provided for verification)');
+    assert.equal(r.server.code, 'ERR_SSL_NO_HOSTNAME');
+    assert.ok(o.isSslError(r.client), String(r.client));
+    // The listener keeps serving once hostname checks are off again.
+    const plain = await serve(serverCtx());
+    const ok = await attempt(plain.listener, plain.port, clientWithCert());
+    assert.ok(Array.isArray(ok.server), String(ok.server));
+    closeAll(ok.client, ok.server);
+    await o.sslClose(plain.listener);
+  } finally {
+    await o.sslClose(listener);
+  }
 });

@@ -219,7 +219,9 @@ export class Connection implements PortOwner, SslHooks {
     this.signal = o.signal ?? null;
     this.raiseAs = o.raiseAs ?? null;
     this.verify = o.context.verify;
-    this.checkHostname = o.context.verifyHostname && o.mode === 'connect';
+    // Both sides: a server checks the client's certificate against the hostname it was given
+    // (portsToSslPorts in accept mode), as Racket's wrap-ports does.
+    this.checkHostname = o.context.verifyHostname;
     this.handshakePromise = new Promise<void>((resolve, reject) => {
       this.handshake = { resolve, reject };
     });
@@ -300,7 +302,7 @@ export class Connection implements PortOwner, SslHooks {
     }
     if (this.checkHostname) {
       const name = this.hostname;
-      if (!name) throw new SslError(`${o.who}: hostname verification is enabled but no hostname was given`, { code: 'ERR_SSL_NO_HOSTNAME' });
+      if (!name) throw new SslError(`${o.who}: ${this.failedWord()} (hostname not provided for verification)`, { code: 'ERR_SSL_NO_HOSTNAME' });
       const param = ssl.SSL_get0_param(s);
       const ok = isIP(name)
         ? this.n.crypto.X509_VERIFY_PARAM_set1_ip_asc(param, name)
@@ -340,8 +342,10 @@ export class Connection implements PortOwner, SslHooks {
     let mode = SSL_VERIFY_NONE;
     if (this.mode === 'connect') {
       if (this.verify !== 'off' || this.checkHostname) mode = SSL_VERIFY_PEER;
+    } else if (this.verify === 'require' || this.checkHostname) {
+      // A hostname check needs the client's certificate: without one the connection is refused (000 §5).
+      mode = SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT;
     } else if (this.verify === 'try') mode = SSL_VERIFY_PEER;
-    else if (this.verify === 'require') mode = SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT;
     if (postHandshake && mode !== SSL_VERIFY_NONE) mode |= SSL_VERIFY_POST_HANDSHAKE;
     this.n.ssl.SSL_set_verify(this.ssl, mode, trampolines?.verify ?? null);
   }
