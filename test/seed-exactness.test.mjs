@@ -443,3 +443,48 @@ test('sslSetVerifyHostname on a server: sslAccept, which takes no hostname, refu
     await o.sslClose(listener);
   }
 });
+
+// ---- Gerbil's ssl-listen addr context: backlog: (004) ----
+
+test("Gerbil's sslListen(addr, { context, backlog }): a listener accepted with .accept()/sslAccept and closed with .close()", async () => {
+  const context = o.makeServerSslContext(cert('server-rsa-chain.pem'), cert('server-rsa.key'));
+  const listener = await o.sslListen('127.0.0.1:0', { context, backlog: 16 });
+  assert.equal(o.isSslListener(listener), true);
+  const [address, port] = o.sslAddresses(listener, true);
+  assert.equal(address, '127.0.0.1');
+  assert.ok(port > 0);
+  for (const accept of [() => listener.accept(), () => o.sslAccept(listener)]) {
+    const accepted = accept();
+    const [cin, cout] = await o.sslConnect('127.0.0.1', port, o.insecureClientSslContext());
+    const [sin, sout] = await accepted;
+    cout.write('world');
+    const [greet] = await once(sin, 'data');
+    sout.write(`hello, ${greet}`);
+    const [reply] = await once(cin, 'data');
+    assert.equal(reply.toString(), 'hello, world');
+    for (const p of [cin, cout, sin, sout]) p.destroy();
+  }
+  await listener.close();
+  assert.equal(listener.isClosed, true);
+  await assert.rejects(listener.accept(), (e) => o.isSslError(e) && e.code === 'ERR_SSL_LISTENER_CLOSED');
+  // The context may be a protocol symbol, the address ':port' means every address; sslClose closes it.
+  const any = await o.sslListen(':0', { context: 'auto' });
+  assert.equal(o.isSslServerContext(any.context), true);
+  await o.sslClose(any);
+  // The positional (Racket) form still works alongside.
+  const racket = await o.sslListen(0, 5, false, '127.0.0.1', context);
+  assert.equal(o.sslAddresses(racket, true)[0], '127.0.0.1');
+  await o.sslClose(racket);
+});
+
+test("Gerbil's sslListen form checks its arguments", async () => {
+  const context = serverCtx();
+  await assert.rejects(o.sslListen('127.0.0.1:0', { context, sockets: 2 }), (e) => e instanceof TypeError && /sslListen: unknown option "sockets"/.test(e.message));
+  await assert.rejects(o.sslListen('127.0.0.1:0', {}), (e) => e instanceof TypeError && /^sslListen: options.context /.test(e.message));
+  await assert.rejects(o.sslListen('127.0.0.1:0'), (e) => e instanceof TypeError && /^sslListen: options /.test(e.message));
+  await assert.rejects(o.sslListen('127.0.0.1', { context }), (e) => e instanceof RangeError && /^sslListen: addr /.test(e.message));
+  await assert.rejects(o.sslListen('127.0.0.1:70000', { context }), RangeError);
+  await assert.rejects(o.sslListen('127.0.0.1:0', { context, backlog: -1 }), (e) => e instanceof RangeError && /options.backlog/.test(e.message));
+  await assert.rejects(o.sslListen('127.0.0.1:0', { context, backlog: '5' }), TypeError);
+  await assert.rejects(o.sslListen('127.0.0.1:0', { context: o.sslMakeClientContext() }), TypeError);
+});
