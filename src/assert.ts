@@ -30,9 +30,17 @@ export function assertPath(who: string, arg: string, v: unknown): asserts v is s
   if (v.length === 0 || v.includes('\0')) throw new RangeError(`${who}: ${arg} must be a non-empty path without NUL characters`);
 }
 
+/**
+ * An integer argument: `TypeError` when it is not a number, `RangeError` when it is a number but not
+ * an integer in `[min, max]` (1.5, NaN, -1 …), as Node's own argument checks do.
+ */
+export function assertInteger(who: string, arg: string, v: unknown, min: number, max: number): asserts v is number {
+  if (typeof v !== 'number') throw typeError(who, arg, 'an integer', v);
+  if (!Number.isInteger(v) || v < min || v > max) throw new RangeError(`${who}: ${arg} must be an integer from ${min} to ${max}, got ${v}`);
+}
+
 export function assertPortNumber(who: string, arg: string, v: unknown, min: number): asserts v is number {
-  if (typeof v !== 'number' || !Number.isInteger(v)) throw typeError(who, arg, 'an integer', v);
-  if (v < min || v > 65535) throw new RangeError(`${who}: ${arg} must be between ${min} and 65535, got ${v}`);
+  assertInteger(who, arg, v, min, 65535);
 }
 
 export function assertFunction(who: string, arg: string, v: unknown): asserts v is (...args: never[]) => unknown {

@@ -115,3 +115,30 @@ export function reasonCode(reason: string): string {
     .replace(/[^A-Z0-9]+/g, '_')
     .replace(/^_+|_+$/g, '');
 }
+
+/**
+ * An error raised inside `who` by another public procedure it delegates to (e.g. `makeServerSslContext`
+ * loading its chain with `sslLoadCertificateChain`), re-labelled so that its message starts with the
+ * procedure that was called; the inner error stays as the `cause`. `SslError` keeps its `status` and
+ * `code`, `TypeError`/`RangeError` their class. Anything else is returned unchanged.
+ */
+export function relabelError(who: string, e: unknown): unknown {
+  if (!(e instanceof Error)) return e;
+  const m = /^([A-Za-z][A-Za-z0-9]*): /.exec(e.message);
+  if (!m || m[1] === who) return e;
+  const message = `${who}: ${e.message.slice(m[0].length)}`;
+  if (e instanceof SslError) return new SslError(message, { status: e.status, code: e.code, cause: e });
+  if (e instanceof RangeError) return new RangeError(message, { cause: e });
+  if (e instanceof TypeError) return new TypeError(message, { cause: e });
+  if (e.constructor === Error) return new Error(message, { cause: e });
+  return e;
+}
+
+/** Runs `body` on behalf of the public procedure `who`: errors it raises are re-labelled ({@link relabelError}). */
+export function asCaller<T>(who: string, body: () => T): T {
+  try {
+    return body();
+  } catch (e) {
+    throw relabelError(who, e);
+  }
+}

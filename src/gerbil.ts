@@ -8,7 +8,9 @@ import { SslContext, setMinProtocol } from './context/context.js';
 import { sslLoadCertificateChain, sslLoadPrivateKey, sslLoadDefaultVerifySources } from './context/credentials.js';
 import { sslSecureClientContext } from './context/secure.js';
 import { TLS1_VERSION, TLS1_1_VERSION, TLS1_2_VERSION, TLS1_3_VERSION } from './context/protocols.js';
+import type { SslProtocol } from './context/protocols.js';
 import { assertPath } from './assert.js';
+import { asCaller } from './errors.js';
 
 /**
  * A minimum protocol version: a symbol, or OpenSSL's number (`0x0303` is TLS 1.2).
@@ -51,7 +53,7 @@ function versionNumber(who: string, v: unknown): number {
  * ```
  */
 export function defaultClientSslContext(): SslContext {
-  return sslSecureClientContext();
+  return asCaller('defaultClientSslContext', sslSecureClientContext);
 }
 
 /**
@@ -83,7 +85,7 @@ export function makeClientSslContext(minProtocolVersion: MinProtocolVersion = 't
   const min = versionNumber(who, minProtocolVersion);
   const ctx = new SslContext('client', min < TLS1_2_VERSION ? 'tls' : 'auto', who);
   setMinProtocol(ctx, min, 0);
-  sslLoadDefaultVerifySources(ctx);
+  asCaller(who, () => sslLoadDefaultVerifySources(ctx));
   ctx.verify = 'require';
   ctx.verifyHostname = true;
   return ctx;
@@ -107,7 +109,31 @@ export function makeServerSslContext(certPath: string, keyPath: string, minProto
   const min = versionNumber(who, minProtocolVersion);
   const ctx = new SslContext('server', min < TLS1_2_VERSION ? 'tls' : 'auto', who);
   setMinProtocol(ctx, min, 0);
-  sslLoadCertificateChain(ctx, certPath);
-  sslLoadPrivateKey(ctx, keyPath, false);
+  asCaller(who, () => {
+    sslLoadCertificateChain(ctx, certPath);
+    sslLoadPrivateKey(ctx, keyPath, false);
+  });
   return ctx;
+}
+
+/**
+ * Options of Gerbil's form of `sslListen` (`ssl-listen addr context: … backlog: …`):
+ * `sslListen('127.0.0.1:8443', { context, backlog })`. Accept with `sslAccept(listener)` or
+ * `listener.accept()`, close with `sslClose(listener)` or `listener.close()` (Gerbil's
+ * `ServerSocket-accept` / `ServerSocket-close`).
+ *
+ * @example
+ * ```ts
+ * import { sslListen, makeServerSslContext, type SslListenOptions } from 'openssl-ports';
+ * const options: SslListenOptions = { context: makeServerSslContext('certs/server-rsa-chain.pem', 'certs/server-rsa.key'), backlog: 32 };
+ * const listener = await sslListen('127.0.0.1:8443', options);
+ * const [input, output] = await listener.accept();
+ * await listener.close();
+ * ```
+ */
+export interface SslListenOptions {
+  /** The server context (required, as in Gerbil), or a protocol symbol to make one from. */
+  context: SslContext | SslProtocol;
+  /** The listen backlog (Gerbil's default: 10). */
+  backlog?: number;
 }

@@ -10,7 +10,7 @@ import { native, drainErrors } from '../ffi/native.js';
 import { created, freed } from '../ffi/objects.js';
 import { trampolines } from '../ffi/callbacks.js';
 import type { Ptr } from '../ffi/bindings.js';
-import { SslError, reasonCode } from '../errors.js';
+import { SslError, asCaller, reasonCode } from '../errors.js';
 import { describeValue, typeError } from '../assert.js';
 import { applyCredentials } from './credentials.js';
 import { sslSecureClientContext, makeSecure } from './secure.js';
@@ -228,10 +228,10 @@ export function sslMakeClientContext(protocol: SslProtocol = 'auto', options?: C
   if (p === 'secure' && (opts.privateKey || opts.certificateChain)) {
     const ctx = new SslContext('client', 'secure', who);
     applyCredentials(who, ctx, opts);
-    makeSecure(ctx);
+    asCaller(who, () => makeSecure(ctx));
     return ctx;
   }
-  if (p === 'secure') return sslSecureClientContext();
+  if (p === 'secure') return asCaller(who, sslSecureClientContext);
   const ctx = new SslContext('client', p, who);
   applyCredentials(who, ctx, opts);
   return ctx;
@@ -303,7 +303,7 @@ export function sslSealContext(context: SslContext): void {
 export function clientContextFor(who: string, v: unknown): SslContext {
   if (v instanceof SslContext) return contextOf(who, v, { side: 'client' });
   const p = checkProtocolArg(who, v);
-  if (p === 'secure') return sslSecureClientContext();
+  if (p === 'secure') return asCaller(who, sslSecureClientContext);
   return new SslContext('client', p, who);
 }
 

@@ -41,7 +41,12 @@ export function sslLoadCertificateChain(contextOrListener: SslContext | SslListe
 
 /**
  * Loads the first private key from a file or from `['data', bytes]`. With `rsa` (the default) the
- * first RSA key is used and other keys are skipped; with `asn1` the file is DER instead of PEM.
+ * first RSA key is used and other keys are skipped; with `asn1` the file is DER instead of PEM. A DER
+ * file holds one key, so with `rsa` a DER EC (or other non-RSA) key is refused with an `SslError`, as
+ * Racket's `SSL_CTX_use_RSAPrivateKey_file` refuses it; pass `rsa = false` for any key type.
+ *
+ * Deliberate difference: in a PEM file whose first key is not RSA, the seed's text ("non-RSA keys are
+ * skipped") is followed and a later RSA key is loaded; Racket 8.7's implementation fails there instead.
  *
  * @example
  * ```ts
@@ -93,22 +98,32 @@ function useKey(who: string, ctx: SslContext, bytes: Buffer, rsa: boolean, asn1:
   const bio = created('BIO', crypto.BIO_new_mem_buf(bytes, bytes.length));
   if (!bio) throw opensslFailure(who, 'out of memory');
   let key = 0;
+  let skipped = 0;
   try {
     for (;;) {
       key = asn1 ? crypto.d2i_PrivateKey_bio(bio, 0) : crypto.PEM_read_bio_PrivateKey(bio, 0, 0, 0);
       if (!key) break;
       created('EVP_PKEY', key);
       const id = crypto.EVP_PKEY_get_base_id(key);
-      if (!rsa || id === EVP_PKEY_RSA || id === EVP_PKEY_RSA_PSS || asn1) break;
-      crypto.EVP_PKEY_free(key); // not RSA: skip it, as the seed says
+      if (!rsa || id === EVP_PKEY_RSA || id === EVP_PKEY_RSA_PSS) break;
+      // Not RSA: skip it, as the seed says (a DER file holds one key, so there it is refused).
+      crypto.EVP_PKEY_free(key);
       freed('EVP_PKEY');
       key = 0;
+      skipped++;
     }
   } finally {
     crypto.BIO_free(bio);
     freed('BIO');
   }
-  if (!key) throw opensslFailure(who, `no ${rsa && !asn1 ? 'RSA ' : ''}private key found in ${what}`);
+  if (!key && skipped > 0) {
+    clearErrors(); // the failed read past the last key says nothing useful
+    throw new SslError(`${who}: no RSA private key found in ${what} (${skipped} non-RSA key${skipped > 1 ? 's' : ''} skipped; pass rsa = false to load any key type)`, {
+      status: 'ssl',
+      code: 'ERR_SSL_NO_RSA_KEY',
+    });
+  }
+  if (!key) throw opensslFailure(who, `no ${rsa ? 'RSA ' : ''}private key found in ${what}`);
   try {
     if (ssl.SSL_CTX_use_PrivateKey(ctx.ptr, key) !== 1) throw opensslFailure(who, `cannot use the private key from ${what}`);
   } finally {

@@ -82,8 +82,8 @@ export function protocolOfVersion(v: number): SslProtocol {
   }
 }
 
-function supported(): SslProtocol[] {
-  native('supportedClientProtocols');
+function supported(who: string): SslProtocol[] {
+  native(who);
   return PROTOCOL_SYMBOLS.filter((p) => unsupportedReason(p) === null);
 }
 
@@ -97,7 +97,7 @@ function supported(): SslProtocol[] {
  * ```
  */
 export function supportedClientProtocols(): SslProtocol[] {
-  return supported();
+  return supported('supportedClientProtocols');
 }
 
 /**
@@ -110,7 +110,7 @@ export function supportedClientProtocols(): SslProtocol[] {
  * ```
  */
 export function supportedServerProtocols(): SslProtocol[] {
-  return supported();
+  return supported('supportedServerProtocols');
 }
 
 /**
@@ -123,7 +123,7 @@ export function supportedServerProtocols(): SslProtocol[] {
  * ```
  */
 export function sslMaxClientProtocol(): SslProtocol | null {
-  return supported().includes('tls13') ? 'tls13' : null;
+  return maxProtocol('sslMaxClientProtocol');
 }
 
 /**
@@ -136,5 +136,9 @@ export function sslMaxClientProtocol(): SslProtocol | null {
  * ```
  */
 export function sslMaxServerProtocol(): SslProtocol | null {
-  return sslMaxClientProtocol();
+  return maxProtocol('sslMaxServerProtocol');
+}
+
+function maxProtocol(who: string): SslProtocol | null {
+  return supported(who).includes('tls13') ? 'tls13' : null;
 }

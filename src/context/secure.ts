@@ -25,7 +25,8 @@ export function makeSecure(ctx: SslContext): void {
 /**
  * Returns the sealed client context that verifies certificates against
  * `sslDefaultVerifySources()`, verifies hostnames and avoids weak ciphers. The same object is
- * returned until the default sources change.
+ * returned until the default sources change to a different list (compared by value, as Racket's
+ * `equal?`: setting an equal list again keeps the cached context).
  *
  * @example
  * ```ts

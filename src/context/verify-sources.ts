@@ -1,6 +1,7 @@
 /**
- * The default verification sources (`ssl-default-verify-sources`): on Linux `SSL_CERT_FILE` and
- * `SSL_CERT_DIR` when set, otherwise the locations the OpenSSL in use was built with.
+ * The default verification sources (`ssl-default-verify-sources`): on Linux the file `SSL_CERT_FILE`
+ * and the directories of `SSL_CERT_DIR` (`:`-separated), each variable replacing only its own default
+ * (the file and directory the OpenSSL in use was built with), as OpenSSL and Racket read them.
  *
  * @module
  */
@@ -30,23 +31,20 @@ function platformDefaults(): VerifySource[] {
   const out: VerifySource[] = [];
   const envFile = process.env.SSL_CERT_FILE;
   const envDir = process.env.SSL_CERT_DIR;
-  if (envFile !== undefined || envDir !== undefined) {
-    if (envFile) out.push(envFile);
-    for (const d of (envDir ?? '').split(':')) if (d) out.push(['directory', d]);
-    return out;
-  }
-  if (available) {
-    const { crypto } = native('sslDefaultVerifySources');
-    out.push(crypto.X509_get_default_cert_file());
-    out.push(['directory', crypto.X509_get_default_cert_dir()]);
-  }
+  // Each variable stands for its own default, as in OpenSSL (X509_get_default_cert_file/_dir) and
+  // Racket: one set leaves the other at the library's location. A variable set to '' means none.
+  const crypto = available ? native('sslDefaultVerifySources').crypto : null;
+  const file = envFile ?? crypto?.X509_get_default_cert_file() ?? '';
+  const dirs = envDir ?? crypto?.X509_get_default_cert_dir() ?? '';
+  if (file) out.push(file);
+  for (const d of dirs.split(':')) if (d) out.push(['directory', d]);
+  if (envFile !== undefined || envDir !== undefined) return out;
   const anyExists = out.some((s) => existsSync(typeof s === 'string' ? s : (s[1] ?? '')));
   if (!anyExists) for (const f of DISTRO_BUNDLES) if (existsSync(f)) out.push(f);
   return out;
 }
 
 let current: VerifySource[] | null = null;
-let generation = 0;
 
 function validate(list: unknown): VerifySource[] {
   const who = 'sslDefaultVerifySources';
@@ -82,11 +80,13 @@ export function sslDefaultVerifySources(srcs?: VerifySource[]): VerifySource[] |
     return current.map((s) => (typeof s === 'string' ? s : ([...s] as VerifySource)));
   }
   current = validate(srcs);
-  generation++;
 }
 
-/** @internal a key that changes whenever the default sources change. */
+/**
+ * @internal the default sources as a value: equal lists give equal keys (Racket compares them with
+ * `equal?`), so setting an equal list again keeps the cached secure context.
+ */
 export function verifySourcesKey(): string {
   current ??= platformDefaults();
-  return `${generation}:${JSON.stringify(current)}`;
+  return JSON.stringify(current);
 }

@@ -70,6 +70,13 @@ export function sslTryVerify(target: Target, on: unknown): void | Promise<void> 
  * `sslConnect` or `portsToSslPorts`), checked inside the handshake so that a mismatch aborts it with
  * an alert. IP literals are matched as IP addresses. Does not by itself verify the certificate chain.
  *
+ * On a server context, as in Racket's implementation, the client's certificate is checked against the
+ * hostname given to `portsToSslPorts` in accept mode; `sslAccept` and `sslServerUpgrade` take no
+ * hostname, so with this on they fail with "accept failed (hostname not provided for verification)",
+ * as Racket's `ssl-accept` does. A client without a certificate is refused. One deliberate difference:
+ * with verification off, Racket's server never asks for the client's certificate and so refuses every
+ * client after the handshake; here the server asks for it, and checks the name inside the handshake.
+ *
  * @example
  * ```ts
  * import { sslMakeClientContext, sslSetVerifyHostname } from 'openssl-ports';

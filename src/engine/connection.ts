@@ -67,6 +67,12 @@ export interface ConnectionOptions {
   /** Ciphertext that arrived before the connection was made (STARTTLS). */
   initialData?: Buffer | null;
   /**
+   * `portsToSslPorts`'s `error` option: every communication error of the connection (handshake,
+   * reads, writes, the transport's own errors) is raised as what this returns (or throws) instead;
+   * returning nothing keeps the error.
+   */
+  raiseAs?: ((e: SslError) => unknown) | null;
+  /**
    * The transport's bytes are delivered by the caller through {@link Connection.receive} (a socket made
    * with Node's `onread` option: no Readable machinery, one reused buffer) instead of 'data' events.
    */
@@ -180,6 +186,9 @@ export class Connection implements PortOwner, SslHooks {
   private handshakePromise: Promise<void>;
   private timer: NodeJS.Timeout | null = null;
   private error: SslError | null = null;
+  /** What {@link error} is raised as (see {@link ConnectionOptions.raiseAs}). */
+  private raisedError: Error | null = null;
+  private readonly raiseAs: ((e: SslError) => unknown) | null;
   /** Why a user callback run inside OpenSSL (the SNI callback) made the handshake fail. */
   private callbackError: Error | null = null;
   /** Waiters for renegotiation / post-handshake verification. */
@@ -208,8 +217,11 @@ export class Connection implements PortOwner, SslHooks {
     this.sessionKey = o.sessionKey ?? null;
     this.reuseSession = o.reuseSession ?? true;
     this.signal = o.signal ?? null;
+    this.raiseAs = o.raiseAs ?? null;
     this.verify = o.context.verify;
-    this.checkHostname = o.context.verifyHostname && o.mode === 'connect';
+    // Both sides: a server checks the client's certificate against the hostname it was given
+    // (portsToSslPorts in accept mode), as Racket's wrap-ports does.
+    this.checkHostname = o.context.verifyHostname;
     this.handshakePromise = new Promise<void>((resolve, reject) => {
       this.handshake = { resolve, reject };
     });
@@ -245,8 +257,20 @@ export class Connection implements PortOwner, SslHooks {
       this.configure(o);
     } catch (e) {
       this.release();
-      throw e;
+      throw e instanceof SslError ? this.raised(e) : e;
     }
+  }
+
+  /** What a communication error is raised as: itself, or what the `raiseAs` option makes of it. */
+  private raised(err: SslError): Error {
+    if (!this.raiseAs) return err;
+    let out: unknown;
+    try {
+      out = this.raiseAs(err);
+    } catch (thrown) {
+      out = thrown;
+    }
+    return (out ?? err) as Error;
   }
 
   private configure(o: ConnectionOptions): void {
@@ -278,7 +302,7 @@ export class Connection implements PortOwner, SslHooks {
     }
     if (this.checkHostname) {
       const name = this.hostname;
-      if (!name) throw new SslError(`${o.who}: hostname verification is enabled but no hostname was given`, { code: 'ERR_SSL_NO_HOSTNAME' });
+      if (!name) throw new SslError(`${o.who}: ${this.failedWord()} (hostname not provided for verification)`, { code: 'ERR_SSL_NO_HOSTNAME' });
       const param = ssl.SSL_get0_param(s);
       const ok = isIP(name)
         ? this.n.crypto.X509_VERIFY_PARAM_set1_ip_asc(param, name)
@@ -318,8 +342,10 @@ export class Connection implements PortOwner, SslHooks {
     let mode = SSL_VERIFY_NONE;
     if (this.mode === 'connect') {
       if (this.verify !== 'off' || this.checkHostname) mode = SSL_VERIFY_PEER;
+    } else if (this.verify === 'require' || this.checkHostname) {
+      // A hostname check needs the client's certificate: without one the connection is refused (000 §5).
+      mode = SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT;
     } else if (this.verify === 'try') mode = SSL_VERIFY_PEER;
-    else if (this.verify === 'require') mode = SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT;
     if (postHandshake && mode !== SSL_VERIFY_NONE) mode |= SSL_VERIFY_POST_HANDSHAKE;
     this.n.ssl.SSL_set_verify(this.ssl, mode, trampolines?.verify ?? null);
   }
@@ -591,7 +617,7 @@ export class Connection implements PortOwner, SslHooks {
       }
       this.pendingWrite = null;
       const err = this.ioError(e, drainErrors(), 'write failed');
-      w.cb(err);
+      w.cb(this.noteError(err));
       this.fail(err);
       return;
     }
@@ -701,8 +727,8 @@ export class Connection implements PortOwner, SslHooks {
   }
 
   onOutputWritev(chunks: readonly Buffer[], cb: (err?: Error | null) => void): void {
-    if (this.error) return cb(this.error);
-    if (this.state === 'closed') return cb(new SslError(`${this.who}: write failed (the connection is closed)`, { code: 'ERR_SSL_CLOSED' }));
+    if (this.error) return cb(this.raisedError ?? this.error);
+    if (this.state === 'closed') return cb(this.raised(new SslError(`${this.who}: write failed (the connection is closed)`, { code: 'ERR_SSL_CLOSED' })));
     let size = 0;
     for (const c of chunks) size += c.length;
     if (size === 0) return cb();
@@ -935,9 +961,13 @@ export class Connection implements PortOwner, SslHooks {
 
   // ---- queries ----
 
-  /** Whether the peer presented a certificate that verified (and verification was requested). */
+  /**
+   * Whether the peer presented a certificate whose chain verified, whether or not verification was
+   * requested (as Racket's `ssl-peer-verified?`: OpenSSL verifies a server's chain in every client
+   * handshake and keeps the result).
+   */
   peerVerified(): boolean {
-    if (!this.ssl || this.verify === 'off') return false;
+    if (!this.ssl) return false;
     const x = this.n.ssl.SSL_get1_peer_certificate(this.ssl);
     if (!x) return false;
     this.n.crypto.X509_free(x);
@@ -997,26 +1027,38 @@ export class Connection implements PortOwner, SslHooks {
     return new SslError(`${who}: ${what} (${detail})`, { status: statusFromSslError(e), code: last ? reasonCode(last.reason) : null });
   }
 
+  /** Records the connection's first error; returns what it is raised as. */
+  private noteError(err: SslError): Error {
+    if (this.error === null) {
+      this.error = err;
+      this.raisedError = this.raised(err);
+    }
+    return err === this.error ? this.raisedError! : this.raised(err);
+  }
+
   /** Fails the connection: rejects the handshake or errors the ports, closes the transport, frees the SSL. */
   fail(err: SslError): void {
     if (this.state === 'closed') return;
-    this.error ??= err;
+    const out = this.noteError(err);
     const wasHandshaking = this.state === 'handshaking';
     this.flushOutQuietly();
     this.state = 'closed';
     if (wasHandshaking) {
       const h = this.handshake;
       this.handshake = null;
-      h?.reject(err);
+      h?.reject(out);
     }
     const w = this.pendingWrite;
     this.pendingWrite = null;
-    w?.cb(err);
-    if (this.verifyWaiter) this.verifyWaiter.reject(err);
+    w?.cb(out);
+    const vw = this.verifyWaiter;
+    // sslSetVerify/sslTryVerify on the port rejects under its own name, whichever step failed (not
+    // converted by raiseAs: as in Racket, that error is the procedure's, not the ports').
+    if (vw) vw.reject(err.message.startsWith(`${vw.who}: `) ? err : verifyFailure(vw.who, err));
     // An 'error' event nobody listens to would crash the process: only emit it to listeners.
     for (const port of [this.inputPort, this.outputPort]) {
       if (port.destroyed) continue;
-      if (!wasHandshaking && port.listenerCount('error') > 0) port.destroy(err);
+      if (!wasHandshaking && port.listenerCount('error') > 0) port.destroy(out);
       else port.destroy();
     }
     this.shutTransport(true);
@@ -1037,7 +1079,7 @@ export class Connection implements PortOwner, SslHooks {
     this.flushOutQuietly();
     const h = this.handshake;
     this.handshake = null;
-    h?.reject(new SslError(`${this.who}: ${this.failedWord()} (closed)`, { code: 'ERR_SSL_CLOSED' }));
+    if (h) h.reject(this.raised(new SslError(`${this.who}: ${this.failedWord()} (closed)`, { code: 'ERR_SSL_CLOSED' })));
     this.shutTransport(false);
     this.release();
   }
@@ -1088,6 +1130,12 @@ export class Connection implements PortOwner, SslHooks {
     freed('BIO');
   }
 
+}
+
+/** `who: failed (reason)` for a live verification that failed in the connection's own read or write. */
+function verifyFailure(who: string, err: SslError): SslError {
+  const m = / (\(.*\))$/s.exec(err.message);
+  return new SslError(`${who}: failed ${m ? m[1] : `(${err.message})`}`, { status: err.status, code: err.code, cause: err });
 }
 
 /** Encodes ALPN protocols into the wire format (length-prefixed), validating each. */

@@ -11,7 +11,7 @@ import { clientContextFor, type SslContext } from '../context/context.js';
 import type { SslProtocol } from '../context/protocols.js';
 import type { SslInputPort, SslOutputPort } from '../ports/ports.js';
 import { SslError } from '../errors.js';
-import { assertString, typeError } from '../assert.js';
+import { assertPortNumber, assertString } from '../assert.js';
 import { abortError, checkAlpnList, checkOptionsObject, checkSignal, checkTimeout, DEFAULT_HANDSHAKE_TIMEOUT } from './options.js';
 
 /**
@@ -86,8 +86,7 @@ export async function sslConnect(
     host = m[1]!.replace(/^\[(.*)\]$/, '$1');
     port = Number(m[2]);
   }
-  if (typeof port !== 'number' || !Number.isInteger(port)) throw typeError(who, 'portNo', 'an integer', port);
-  if (port < 1 || port > 65535) throw new RangeError(`${who}: portNo must be between 1 and 65535, got ${port}`);
+  assertPortNumber(who, 'portNo', port, 1);
   const opts = checkOptionsObject(who, options) as SslConnectOptions;
   const alpn = checkAlpnList(who, opts.alpn);
   alpnWire(who, alpn); // validate before connecting

@@ -11,9 +11,11 @@ import { adoptSocketReads, ReadRelay } from './socket-reads.js';
 import { CONTEXT_SLOT, serverContextFor, type SslContext } from '../context/context.js';
 import type { SslProtocol } from '../context/protocols.js';
 import { SslError } from '../errors.js';
-import { assertPortNumber, typeError } from '../assert.js';
+import { assertInteger, assertPortNumber, typeError } from '../assert.js';
 import { abortError, checkOptionsObject, checkSignal, checkTimeout, DEFAULT_HANDSHAKE_TIMEOUT } from './options.js';
 import type { SslPorts } from './client.js';
+import { gerbilListenArguments } from './listen-address.js';
+import type { SslListenOptions } from '../gerbil.js';
 
 /**
  * Options of {@link sslAccept}.
@@ -114,7 +116,27 @@ export class SslListener implements AsyncIterable<SslPorts>, AsyncDisposable {
     return this.queue.length > 0;
   }
 
-  /** @internal closes the listener: pending accepts fail, queued connections are dropped. */
+  /**
+   * Accepts the next connection: `sslAccept(this, options)` (Gerbil's `ServerSocket-accept`).
+   *
+   * @example
+   * ```ts
+   * const [input, output] = await listener.accept({ timeout: 5_000 });
+   * ```
+   */
+  accept(options?: SslAcceptOptions): Promise<SslPorts> {
+    return sslAccept(this, options);
+  }
+
+  /**
+   * Closes the listener: pending accepts fail, queued connections are dropped, accepted ones live on
+   * (`sslClose`; Gerbil's `ServerSocket-close`).
+   *
+   * @example
+   * ```ts
+   * await listener.close();
+   * ```
+   */
   close(): Promise<void> {
     if (this.closed) return Promise.resolve();
     this.closed = true;
@@ -144,6 +166,9 @@ export class SslListener implements AsyncIterable<SslPorts>, AsyncDisposable {
   }
 }
 
+/** The largest backlog: the C `int` the kernel's listen() takes. */
+const MAX_BACKLOG = 2 ** 31 - 1;
+
 function checkListener(who: string, v: unknown): SslListener {
   if (v instanceof SslListener) return v;
   throw typeError(who, 'listener', 'an SSL listener', v);
@@ -155,6 +180,10 @@ function checkListener(who: string, v: unknown): SslListener {
  * `(port, backlog, hostname, context)` is also accepted. `reuse` is accepted for compatibility: Node
  * always sets SO_REUSEADDR on listening sockets, so a restarted server can rebind at once.
  *
+ * Gerbil's form is `sslListen(addr, { context, backlog })` with an address string (`'host:port'`,
+ * `'[::1]:port'`, `':port'` for every address; port 0 picks one) and a required context; the backlog
+ * defaults to Gerbil's 10.
+ *
  * @example
  * ```ts
  * import { sslListen, sslLoadCertificateChain, sslLoadPrivateKey, sslAccept } from 'openssl-ports';
@@ -164,16 +193,30 @@ function checkListener(who: string, v: unknown): SslListener {
  * const [input, output] = await sslAccept(listener);
  * ```
  */
+export async function sslListen(addr: string, options: SslListenOptions): Promise<SslListener>;
 export async function sslListen(
   portNo: number,
-  queueK: number = 5,
+  queueK?: number,
+  reuse?: boolean | string | null,
+  hostname?: string | null | SslProtocol | SslContext,
+  serverProtocol?: SslProtocol | SslContext,
+): Promise<SslListener>;
+export async function sslListen(
+  portNo: number | string,
+  queueK: number | SslListenOptions = 5,
   reuse: boolean | string | null = false,
   hostname: string | null | SslProtocol | SslContext = null,
   serverProtocol: SslProtocol | SslContext = 'auto',
 ): Promise<SslListener> {
   const who = 'sslListen';
+  if (typeof portNo === 'string') {
+    // Gerbil's form: a thin layer over the Racket one.
+    if (arguments.length > 2) throw new TypeError(`${who}: the (addr, options) form takes two arguments`);
+    const g = gerbilListenArguments(who, portNo, queueK);
+    return sslListen(g.port, g.backlog, false, g.host, g.context);
+  }
   assertPortNumber(who, 'portNo', portNo, 0);
-  if (typeof queueK !== 'number' || !Number.isInteger(queueK) || queueK < 0) throw typeError(who, 'queueK', 'a non-negative integer', queueK);
+  assertInteger(who, 'queueK', queueK, 0, MAX_BACKLOG);
   let host: string | null;
   let protocol: unknown;
   if (typeof reuse === 'string' || (reuse === null && arguments.length >= 4 && typeof hostname !== 'string')) {

@@ -12,6 +12,7 @@ import { startConnection } from './start.js';
 import { contextOf, type SslContext } from '../context/context.js';
 import { sslSecureClientContext } from '../context/secure.js';
 import { assertBytes, assertString, typeError } from '../assert.js';
+import { asCaller } from '../errors.js';
 import { checkOptionsObject, checkTimeout, DEFAULT_HANDSHAKE_TIMEOUT } from './options.js';
 import type { SslPorts } from './client.js';
 
@@ -81,7 +82,7 @@ export async function sslClientUpgrade(socket: Duplex, options: SslClientUpgrade
   const host = opts.host ?? null;
   if (host !== null) assertString(who, 'host', host);
   if (opts.initialData !== undefined) assertBytes(who, 'initialData', opts.initialData);
-  const context = opts.context === undefined || opts.context === null ? sslSecureClientContext() : contextOf(who, opts.context, { side: 'client' });
+  const context = opts.context === undefined || opts.context === null ? asCaller(who, sslSecureClientContext) : contextOf(who, opts.context, { side: 'client' });
   return upgrade(who, 'connect', s, context, host, timeout, opts.initialData, opts.reuseSession ?? true);
 }
 

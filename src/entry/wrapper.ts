@@ -41,7 +41,19 @@ export interface PortsToSslPortsOptions {
   closeOriginal?: boolean;
   /** Send close_notify when the output port is closed (default false). */
   shutdownOnClose?: boolean;
-  /** Converts a communication error before it is raised: `(e) => new MyError(e.message)`. */
+  /**
+   * Converts every communication error of these ports before it is raised (the seed's `#:error/ssl`):
+   * a failed handshake (the returned promise rejects with it), and after the handshake a bad record,
+   * a reset or a failed write (the ports' `'error'` events and write callbacks carry it). Its result
+   * (or what it throws) is raised instead; returning nothing keeps the `SslError`. Argument errors
+   * (`TypeError`/`RangeError`) and a failed live `sslSetVerify` are not communication errors.
+   *
+   * @example
+   * ```ts
+   * const [input] = await portsToSslPorts(a, b, { mode: 'connect', error: (e) => new MyProtocolError(e.message, { cause: e }) });
+   * input.on('error', (e) => console.log(e instanceof MyProtocolError)); // true, for a bad record too
+   * ```
+   */
   error?: (e: SslError) => unknown;
   /** The server's name: sent as SNI and verified when hostname verification is on (connect mode). */
   hostname?: string | null;
@@ -91,27 +103,24 @@ export async function portsToSslPorts(input: Readable, output: Writable, options
   } else {
     context = mode === 'connect' ? clientContextFor(who, opts.encrypt ?? 'auto') : serverContextFor(who, opts.encrypt ?? 'auto');
   }
-  try {
-    return await startConnection({
-      who,
-      mode,
-      context,
-      hostname,
-      alpn,
-      sessionKey: mode === 'connect' && hostname ? `wrapped:${hostname}` : null,
-      reuseSession: opts.reuseSession ?? true,
-      input,
-      output,
-      socket: null,
-      closeTransport: Boolean(opts.closeOriginal),
-      shutdownOnClose: Boolean(opts.shutdownOnClose),
-      handshakeTimeout: timeout ?? DEFAULT_HANDSHAKE_TIMEOUT,
-      signal,
-    });
-  } catch (e) {
-    if (opts.error && e instanceof SslError) throw opts.error(e);
-    throw e;
-  }
+  return startConnection({
+    who,
+    mode,
+    context,
+    hostname,
+    alpn,
+    sessionKey: mode === 'connect' && hostname ? `wrapped:${hostname}` : null,
+    reuseSession: opts.reuseSession ?? true,
+    input,
+    output,
+    socket: null,
+    closeTransport: Boolean(opts.closeOriginal),
+    shutdownOnClose: Boolean(opts.shutdownOnClose),
+    handshakeTimeout: timeout ?? DEFAULT_HANDSHAKE_TIMEOUT,
+    signal,
+    // Every communication error of these ports, during the handshake and after it.
+    raiseAs: opts.error ?? null,
+  });
 }
 
 function isReadableLike(v: unknown): v is Readable {

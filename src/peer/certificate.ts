@@ -54,8 +54,13 @@ export function toNodeCertificate(n: Native, x: Ptr): X509Certificate {
 }
 
 /**
- * Whether the peer presented a certificate that verified against the trusted roots (verification
- * must be on: see `sslSetVerify` and `sslTryVerify`).
+ * Whether the peer presented a certificate that verified against the trusted roots. As in Racket's
+ * implementation this is OpenSSL's verification result, also when verification was not requested:
+ * a client verifies the server's chain in every handshake (against the roots its context trusts) and
+ * only aborts on failure when verification is on, so a client context with trusted roots and no
+ * `sslSetVerify` still answers true for a valid chain. The hostname is not part of it (see
+ * `sslPeerCheckHostname`). A server sees a client certificate only when it asks for one
+ * (`sslSetVerify`/`sslTryVerify`).
  *
  * @example
  * ```ts
@@ -72,8 +77,13 @@ export function sslPeerVerified(port: SslPort): boolean {
 
 /**
  * The subject of the peer's certificate in OpenSSL's one-line form (e.g.
- * `/C=US/O=Example/CN=client.example.com`), or null when the peer sent no certificate. As in
- * Racket's implementation, the name is returned whenever a certificate was presented.
+ * `/C=US/O=Example/CN=client.example.com`), or null when the peer sent no certificate.
+ *
+ * Deliberate difference from the seed's text, which says null unless `sslPeerVerified` is true: as
+ * Racket's implementation does (it reads `SSL_get_peer_certificate` whatever the verification result,
+ * and its own `peer-verif.rkt` test expects the server's names on a client that did not verify), the
+ * name is returned whenever the peer presented a certificate, verified or not. Check
+ * {@link sslPeerVerified} before trusting it.
  *
  * @example
  * ```ts
@@ -87,6 +97,8 @@ export function sslPeerSubjectName(port: SslPort): Buffer | null {
 
 /**
  * The issuer of the peer's certificate in OpenSSL's one-line form, or null without a certificate.
+ * Like {@link sslPeerSubjectName}, returned whenever the peer presented a certificate, verified or
+ * not (Racket's implementation; the seed's text says only for a verified one).
  *
  * @example
  * ```ts

@@ -7,7 +7,7 @@
 import { native, clearErrors, drainErrors } from '../ffi/native.js';
 import { created, freed } from '../ffi/objects.js';
 import { connectionOf } from '../ports/registry.js';
-import { SslError } from '../errors.js';
+import { SslError, asCaller } from '../errors.js';
 import type { SslPort } from '../ports/ports.js';
 import type { Ptr } from '../ffi/bindings.js';
 
@@ -130,5 +130,5 @@ export function sslDefaultChannelBinding(port: SslPort): [ChannelBindingType, Bu
   const conn = connectionOf(who, port);
   const s = conn.sslPtr(who);
   const type: ChannelBindingType = native(who).ssl.SSL_version(s) >= TLS1_3_VERSION ? 'tls-exporter' : 'tls-unique';
-  return [type, sslChannelBinding(port, type)];
+  return [type, asCaller(who, () => sslChannelBinding(port, type))];
 }

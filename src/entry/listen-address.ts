@@ -1,0 +1,43 @@
+/**
+ * Gerbil's `ssl-listen addr context: … backlog: …` form of `sslListen`: an address string and an
+ * options object, turned into the positional Racket arguments.
+ *
+ * @module
+ */
+import { assertInteger, assertPortNumber, typeError } from '../assert.js';
+import type { SslContext } from '../context/context.js';
+import type { SslProtocol } from '../context/protocols.js';
+import type { SslListenOptions } from '../gerbil.js';
+
+/** Gerbil's `default-server-backlog`. */
+export const GERBIL_DEFAULT_BACKLOG = 10;
+const MAX_BACKLOG = 2 ** 31 - 1;
+const KNOWN = new Set(['context', 'backlog']);
+
+/** The Racket arguments of a Gerbil-form call: `sslListen(port, backlog, false, host, context)`. */
+export interface ListenArguments {
+  port: number;
+  host: string | null;
+  backlog: number;
+  context: SslContext | SslProtocol;
+}
+
+/** Parses `'host:port'`, `'[v6]:port'` or `':port'` (every address) and the options. */
+export function gerbilListenArguments(who: string, addr: string, options: unknown): ListenArguments {
+  const m = /^(?:\[([^\]]*)\]|([^:[\]]*)):(\d+)$/.exec(addr);
+  if (!m) throw new RangeError(`${who}: addr must be "host:port", "[ipv6]:port" or ":port", got ${JSON.stringify(addr)}`);
+  const host = m[1] ?? m[2] ?? '';
+  const port = Number(m[3]);
+  assertPortNumber(who, 'addr port', port, 0);
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+    throw typeError(who, 'options', 'an options object with a context', options);
+  }
+  for (const key of Object.keys(options)) {
+    if (!KNOWN.has(key)) throw new TypeError(`${who}: unknown option ${JSON.stringify(key)} (expected context, backlog)`);
+  }
+  const o = options as SslListenOptions;
+  if (o.context === undefined || o.context === null) throw typeError(who, 'options.context', 'a server context or protocol symbol', o.context);
+  const backlog = o.backlog ?? GERBIL_DEFAULT_BACKLOG;
+  assertInteger(who, 'options.backlog', backlog, 0, MAX_BACKLOG);
+  return { port, host: host === '' ? null : host, backlog, context: o.context };
+}
