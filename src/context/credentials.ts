@@ -9,7 +9,7 @@ import { native, clearErrors } from '../ffi/native.js';
 import { created, freed } from '../ffi/objects.js';
 import { SslError } from '../errors.js';
 import { assertBytes, assertPath, typeError } from '../assert.js';
-import { contextOf, opensslFailure, type ContextOptions, type SslContext } from './context.js';
+import { contextOf, opensslFailure, type ContextOptions, type ContextState, type SslContext } from './context.js';
 import { sslDefaultVerifySources, type VerifySource } from './verify-sources.js';
 import type { SslListener } from '../entry/server.js';
 
@@ -87,7 +87,7 @@ function readFileFor(who: string, path: string): Buffer {
   }
 }
 
-function useKey(who: string, ctx: SslContext, bytes: Buffer, rsa: boolean, asn1: boolean, what: string): void {
+function useKey(who: string, ctx: ContextState, bytes: Buffer, rsa: boolean, asn1: boolean, what: string): void {
   const { crypto, ssl } = native(who);
   clearErrors();
   const bio = created('BIO', crypto.BIO_new_mem_buf(bytes, bytes.length));
@@ -119,7 +119,7 @@ function useKey(who: string, ctx: SslContext, bytes: Buffer, rsa: boolean, asn1:
 }
 
 /** @internal applies the `privateKey` and `certificateChain` options of the context constructors. */
-export function applyCredentials(who: string, ctx: SslContext, options: ContextOptions): void {
+export function applyCredentials(who: string, ctx: ContextState, options: ContextOptions): void {
   const { privateKey, certificateChain } = options;
   if (certificateChain !== undefined && certificateChain !== null) {
     assertPath(who, 'certificateChain', certificateChain);
@@ -159,7 +159,7 @@ export interface LoadVerifySourceOptions {
   try?: boolean;
 }
 
-function loadSource(who: string, ctx: SslContext, src: VerifySource): void {
+function loadSource(who: string, ctx: ContextState, src: VerifySource): void {
   const { ssl } = native(who);
   clearErrors();
   if (typeof src === 'string') {

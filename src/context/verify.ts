@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { contextOf, SslContext } from './context.js';
+import { contextOf, type SslContext } from './context.js';
 import type { SslListener } from '../entry/server.js';
 import { isSslPort, type SslPort } from '../ports/ports.js';
 import { connectionOf } from '../ports/registry.js';

@@ -17,8 +17,8 @@ import { created, freed } from '../ffi/objects.js';
 import { attachHooks, detachHooks, trampolines, TLSEXT_ERR, type SslHooks } from '../ffi/callbacks.js';
 import type { Ptr } from '../ffi/bindings.js';
 import { SslError, reasonCode, statusFromSslError } from '../errors.js';
-import { SslContext } from '../context/context.js';
-import { SslInputPort, SslOutputPort, type PortOwner } from '../ports/ports.js';
+import { isSslServerContext, stateOf, type SslContext } from '../context/context.js';
+import { makePorts, type SslInputPort, type SslOutputPort, type PortOwner } from '../ports/ports.js';
 
 const SSL_ERROR_NONE = 0;
 const SSL_ERROR_SSL = 1;
@@ -208,15 +208,16 @@ export class Connection implements PortOwner, SslHooks {
     this.sessionKey = o.sessionKey ?? null;
     this.reuseSession = o.reuseSession ?? true;
     this.signal = o.signal ?? null;
-    this.verify = o.context.verify;
-    this.checkHostname = o.context.verifyHostname && o.mode === 'connect';
+    const cs = stateOf(o.context);
+    this.verify = cs.verify;
+    this.checkHostname = cs.verifyHostname && o.mode === 'connect';
     this.handshakePromise = new Promise<void>((resolve, reject) => {
       this.handshake = { resolve, reject };
     });
     this.handshakePromise.catch(() => {});
 
     clearErrors();
-    const s = ssl.SSL_new(o.context.ptr);
+    const s = ssl.SSL_new(cs.ptr);
     if (!s) throw new SslError(`${o.who}: cannot create connection (${drainErrors().map((e) => e.reason).join('; ')})`, { status: 'ssl' });
     created('SSL', s);
     const rbio = crypto.BIO_new(crypto.BIO_s_mem());
@@ -238,8 +239,7 @@ export class Connection implements PortOwner, SslHooks {
     this.wbio = wbio;
     attachHooks(s, this);
 
-    this.inputPort = new SslInputPort(this);
-    this.outputPort = new SslOutputPort(this);
+    [this.inputPort, this.outputPort] = makePorts(this);
 
     try {
       this.configure(o);
@@ -265,7 +265,7 @@ export class Connection implements PortOwner, SslHooks {
         if (ssl.SSL_set_alpn_protos(s, wire, wire.length) !== 0) throw this.opensslError('cannot set ALPN protocols', SSL_ERROR_SSL);
       }
       if (this.sessionKey && this.reuseSession) {
-        const session = o.context.sessions.get(this.sessionKey);
+        const session = stateOf(o.context).sessions.get(this.sessionKey);
         // Offer a copy, so that closing this connection without close_notify cannot spoil the cached one.
         const copy = session ? ssl.SSL_SESSION_dup(session) : 0;
         if (copy) {
@@ -754,7 +754,7 @@ export class Connection implements PortOwner, SslHooks {
   }
 
   onAlpnSelect(out: unknown, outLen: unknown, client: unknown, clientLen: number): number {
-    const alpn = this.context.serverAlpn ?? this.originalContext.serverAlpn;
+    const alpn = stateOf(this.context).serverAlpn ?? stateOf(this.originalContext).serverAlpn;
     if (!alpn) return TLSEXT_ERR.NOACK;
     const r = this.n.ssl.SSL_select_next_proto(out, outLen, alpn.wire, alpn.wire.length, client, clientLen);
     if (r === 1) return TLSEXT_ERR.OK;
@@ -762,12 +762,12 @@ export class Connection implements PortOwner, SslHooks {
   }
 
   onKeylog(line: string): void {
-    const logger = this.context.keylogger ?? this.originalContext.keylogger;
+    const logger = stateOf(this.context).keylogger ?? stateOf(this.originalContext).keylogger;
     if (logger) logger(Buffer.from(line, 'latin1'));
   }
 
   onServername(): number {
-    const cb = this.originalContext.sniCallback;
+    const cb = stateOf(this.originalContext).sniCallback;
     const name = this.n.ssl.SSL_get_servername(this.ssl, 0);
     if (name === null) return TLSEXT_ERR.NOACK;
     if (!cb) return TLSEXT_ERR.OK; // acknowledge: the session records the name, which resumption checks
@@ -779,8 +779,8 @@ export class Connection implements PortOwner, SslHooks {
       this.callbackError = new Error(`server name callback failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
       return TLSEXT_ERR.ALERT_FATAL;
     }
-    if (next instanceof SslContext && next.side === 'server' && next !== this.context) {
-      this.n.ssl.SSL_set_SSL_CTX(this.ssl, next.ptr);
+    if (isSslServerContext(next) && next !== this.context) {
+      this.n.ssl.SSL_set_SSL_CTX(this.ssl, stateOf(next).ptr);
       this.context = next;
     }
     return TLSEXT_ERR.OK;
@@ -792,7 +792,7 @@ export class Connection implements PortOwner, SslHooks {
     // without close_notify, which is how the seed closes ports by default.
     const copy = this.n.ssl.SSL_SESSION_dup(session);
     if (!copy) return false;
-    const sessions = this.originalContext.sessions;
+    const sessions = stateOf(this.originalContext).sessions;
     const old = sessions.get(this.sessionKey);
     if (old) {
       this.n.ssl.SSL_SESSION_free(old);

@@ -81,7 +81,7 @@ export async function sslClientUpgrade(socket: Duplex, options: SslClientUpgrade
   const host = opts.host ?? null;
   if (host !== null) assertString(who, 'host', host);
   if (opts.initialData !== undefined) assertBytes(who, 'initialData', opts.initialData);
-  const context = opts.context === undefined || opts.context === null ? sslSecureClientContext() : contextOf(who, opts.context, { side: 'client' });
+  const context = opts.context === undefined || opts.context === null ? sslSecureClientContext() : contextOf(who, opts.context, { side: 'client' }).handle;
   return upgrade(who, 'connect', s, context, host, timeout, opts.initialData, opts.reuseSession ?? true);
 }
 
@@ -100,7 +100,7 @@ export async function sslClientUpgrade(socket: Duplex, options: SslClientUpgrade
 export async function sslServerUpgrade(socket: Duplex, context: SslContext, options: SslServerUpgradeOptions = {}): Promise<SslPorts> {
   const who = 'sslServerUpgrade';
   const s = checkSocket(who, socket);
-  const ctx = contextOf(who, context, { side: 'server' });
+  const ctx = contextOf(who, context, { side: 'server' }).handle;
   const opts = checkOptionsObject(who, options) as SslServerUpgradeOptions;
   const timeout = checkTimeout(who, opts.timeout);
   if (opts.initialData !== undefined) assertBytes(who, 'initialData', opts.initialData);

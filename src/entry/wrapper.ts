@@ -87,7 +87,7 @@ export async function portsToSslPorts(input: Readable, output: Writable, options
   const timeout = checkTimeout(who, opts.timeout);
   let context: SslContext;
   if (opts.context !== undefined && opts.context !== null) {
-    context = contextOf(who, opts.context, { side: mode === 'connect' ? 'client' : 'server' });
+    context = contextOf(who, opts.context, { side: mode === 'connect' ? 'client' : 'server' }).handle;
   } else {
     context = mode === 'connect' ? clientContextFor(who, opts.encrypt ?? 'auto') : serverContextFor(who, opts.encrypt ?? 'auto');
   }
