@@ -33,7 +33,10 @@ export interface SslConnectOptions {
   alpn?: Uint8Array[];
   /** Cancels the connection attempt (the seed's `ssl-connect/enable-break`). */
   signal?: AbortSignal;
-  /** Gives up when the TCP connection and handshake take longer than this (ms). Default: 30 s for the handshake. */
+  /**
+   * Gives up when the TCP connection and handshake take longer than this (ms). Default: 30 s for the
+   * handshake. `0`, `Infinity` or any value of 2**31 - 1 or more: no limit; negative: `RangeError`.
+   */
   timeout?: number;
   /**
    * The server's name when `hostname` is only its address (Gerbil's `host:`), e.g. an IP: sent as SNI
@@ -101,7 +104,8 @@ export async function sslConnect(
   // Ciphertext goes straight from the socket's one read buffer into OpenSSL (Node's onread option).
   const reads = new ReadRelay();
   const socket = await openSocket(who, host, port, timeout, signal, reads);
-  const left = timeout === null ? DEFAULT_HANDSHAKE_TIMEOUT : Math.max(1, timeout - (Date.now() - started));
+  // 0: no limit; otherwise what is left of the limit after the TCP connection.
+  const left = timeout === null ? DEFAULT_HANDSHAKE_TIMEOUT : timeout === 0 ? 0 : Math.max(1, timeout - (Date.now() - started));
   const serverName = opts.host ?? host;
   return startConnection({
     who,
@@ -164,7 +168,7 @@ export function openSocket(
     socket.once('connect', onConnect);
     socket.once('error', onError);
     signal?.addEventListener('abort', onAbort, { once: true });
-    if (timeout !== null) {
+    if (timeout !== null && timeout > 0) {
       timer = setTimeout(() => done(new SslError(`${who}: connect failed (timed out after ${timeout} ms)`, { code: 'ETIMEDOUT' })), timeout);
     }
   });

@@ -15,10 +15,23 @@ export function checkSignal(who: string, signal: unknown): AbortSignal | null {
   return signal;
 }
 
-export function checkTimeout(who: string, timeout: unknown): number | null {
+/**
+ * The longest time limit a timer can hold (`setTimeout`'s range, 2**31 - 1 ms, about 24.8 days).
+ * Limits at or beyond it mean "no limit".
+ */
+export const MAX_TIMEOUT = 2 ** 31 - 1;
+
+/**
+ * The one rule for every time limit of the library (`timeout`, `handshakeTimeout`): a number of
+ * milliseconds; `0`, `Infinity` and anything at or beyond {@link MAX_TIMEOUT} mean no limit (answered
+ * as 0); a negative number is a `RangeError`, NaN or a non-number a `TypeError`. `undefined`/`null`
+ * (and `false`) mean "not given" (answered as null: the caller's default applies).
+ */
+export function checkTimeout(who: string, timeout: unknown, arg = 'timeout'): number | null {
   if (timeout === undefined || timeout === null || timeout === false) return null;
-  if (typeof timeout !== 'number' || Number.isNaN(timeout)) throw typeError(who, 'timeout', 'a number of milliseconds', timeout);
-  if (timeout < 0) throw new RangeError(`${who}: timeout must be >= 0, got ${timeout}`);
+  if (typeof timeout !== 'number' || Number.isNaN(timeout)) throw typeError(who, arg, 'a number of milliseconds', timeout);
+  if (timeout < 0) throw new RangeError(`${who}: ${arg} must be >= 0 (0 or Infinity: no limit), got ${timeout}`);
+  if (timeout >= MAX_TIMEOUT) return 0;
   return timeout;
 }
 

@@ -27,7 +27,7 @@ import type { SslPorts } from './client.js';
 export interface SslAcceptOptions {
   /** Cancels the wait and the handshake (the seed's `ssl-accept/enable-break`). */
   signal?: AbortSignal;
-  /** Handshake time limit in ms (default: the listener's, 30 s). */
+  /** Handshake time limit in ms (default: the listener's, 30 s); `0`, `Infinity` or 2**31 - 1 and more: no limit. */
   timeout?: number;
 }
 
@@ -108,8 +108,9 @@ export class SslListener implements AsyncIterable<SslPorts>, AsyncDisposable {
   }
 
   /**
-   * Handshake time limit for accepted connections (ms; 0 or `Infinity` = none; see `sslAccept`'s
-   * `timeout` for the rule).
+   * Handshake time limit for accepted connections (ms, default 30 s). The rule of every timeout option:
+   * `0`, `Infinity` or any value of 2**31 - 1 or more means no limit (read back as 0); a negative value
+   * is a `RangeError`.
    */
   get handshakeTimeout(): number {
     return this.#handshakeTimeout;
@@ -117,7 +118,9 @@ export class SslListener implements AsyncIterable<SslPorts>, AsyncDisposable {
 
   /** Sets the handshake time limit (a `RangeError` for a negative value, as for every timeout option). */
   set handshakeTimeout(ms: number) {
-    this.#handshakeTimeout = checkTimeout('SslListener.handshakeTimeout', ms) ?? 0;
+    const who = 'SslListener.handshakeTimeout';
+    if (typeof ms !== 'number') throw typeError(who, 'handshakeTimeout', 'a number of milliseconds', ms);
+    this.#handshakeTimeout = checkTimeout(who, ms, 'handshakeTimeout') ?? 0;
   }
 
   /** The next TCP connection. */

@@ -25,7 +25,7 @@ import type { SslPorts } from './client.js';
  * ```
  */
 export interface SslClientUpgradeOptions {
-  /** Handshake time limit in ms (default 30 s). */
+  /** Handshake time limit in ms (default 30 s); `0`, `Infinity` or 2**31 - 1 and more: no limit; negative: `RangeError`. */
   timeout?: number;
   /** The client context (default: `defaultClientSslContext()`, which verifies against the system store). */
   context?: SslContext;
@@ -48,7 +48,7 @@ export interface SslClientUpgradeOptions {
  * ```
  */
 export interface SslServerUpgradeOptions {
-  /** Handshake time limit in ms (default 30 s). */
+  /** Handshake time limit in ms (default 30 s); `0`, `Infinity` or 2**31 - 1 and more: no limit; negative: `RangeError`. */
   timeout?: number;
   /** Ciphertext already read from the socket (e.g. the start of the ClientHello after "STARTTLS\r\n"). */
   initialData?: Uint8Array;

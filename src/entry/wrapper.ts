@@ -49,7 +49,7 @@ export interface PortsToSslPortsOptions {
   alpn?: Uint8Array[];
   /** Cancels the handshake. */
   signal?: AbortSignal;
-  /** Handshake time limit in ms (default 30 s; 0 = none). */
+  /** Handshake time limit in ms (default 30 s); `0`, `Infinity` or 2**31 - 1 and more: no limit; negative: `RangeError`. */
   timeout?: number;
   /** Resume a session cached on the context for `hostname` (default true). */
   reuseSession?: boolean;
