@@ -21,6 +21,12 @@ export function assertString(who: string, arg: string, v: unknown): asserts v is
   if (typeof v !== 'string') throw typeError(who, arg, 'a string', v);
 }
 
+/** A host name (to connect to, send as SNI, or check): a string without NUL characters (which C would cut at). */
+export function assertHostname(who: string, arg: string, v: unknown): asserts v is string {
+  assertString(who, arg, v);
+  if (v.includes('\0')) throw new RangeError(`${who}: ${arg} must not contain a NUL character, got ${describeValue(v)}`);
+}
+
 export function assertBytes(who: string, arg: string, v: unknown): asserts v is Uint8Array {
   if (!(v instanceof Uint8Array)) throw typeError(who, arg, 'a Buffer or Uint8Array', v);
 }

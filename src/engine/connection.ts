@@ -41,6 +41,11 @@ const SLICE = 16 * 1024;
 /** How long live verification (renegotiation, post-handshake auth) may wait for the peer. */
 const VERIFY_TIMEOUT = 30_000;
 
+/** A fully qualified name's trailing dot dropped (`example.com.` is `example.com`; RFC 6066 for SNI). */
+function absoluteToPlain(name: string): string {
+  return name.length > 1 && name.endsWith('.') ? name.slice(0, -1) : name;
+}
+
 /** Everything a connection is made from. */
 export interface ConnectionOptions {
   /** The procedure name errors start with. */
@@ -255,8 +260,10 @@ export class Connection implements PortOwner, SslHooks {
     if (o.mode === 'connect') {
       ssl.SSL_set_connect_state(s);
       ssl.SSL_set_post_handshake_auth(s, 1);
-      if (o.hostname && !isIP(o.hostname)) {
-        if (ssl.SSL_ctrl(s, SSL_CTRL_SET_TLSEXT_HOSTNAME, 0, Buffer.from(`${o.hostname}\0`)) !== 1) {
+      // RFC 6066: the name is sent without a trailing dot. (Entry points refuse names with NUL characters.)
+      const sni = o.hostname ? absoluteToPlain(o.hostname) : null;
+      if (sni && !isIP(sni)) {
+        if (sni.includes('\0') || ssl.SSL_ctrl(s, SSL_CTRL_SET_TLSEXT_HOSTNAME, 0, Buffer.from(`${sni}\0`)) !== 1) {
           throw this.opensslError(`invalid server name ${JSON.stringify(o.hostname)}`, SSL_ERROR_SSL);
         }
       }
@@ -277,8 +284,9 @@ export class Connection implements PortOwner, SslHooks {
       ssl.SSL_set_accept_state(s);
     }
     if (this.checkHostname) {
-      const name = this.hostname;
+      const name = this.hostname === null ? null : absoluteToPlain(this.hostname);
       if (!name) throw new SslError(`${o.who}: hostname verification is enabled but no hostname was given`, { code: 'ERR_SSL_NO_HOSTNAME' });
+      if (name.includes('\0')) throw new RangeError(`${o.who}: hostname must not contain a NUL character`);
       const param = ssl.SSL_get0_param(s);
       const ok = isIP(name)
         ? this.n.crypto.X509_VERIFY_PARAM_set1_ip_asc(param, name)

@@ -11,7 +11,7 @@ import { clientContextFor, type SslContext } from '../context/context.js';
 import type { SslProtocol } from '../context/protocols.js';
 import type { SslInputPort, SslOutputPort } from '../ports/ports.js';
 import { SslError } from '../errors.js';
-import { assertString, typeError } from '../assert.js';
+import { assertHostname, typeError } from '../assert.js';
 import { abortError, checkAlpnList, checkOptionsObject, checkSignal, checkTimeout, DEFAULT_HANDSHAKE_TIMEOUT } from './options.js';
 
 /**
@@ -79,7 +79,7 @@ export async function sslConnect(
   options: SslConnectOptions = {},
 ): Promise<SslPorts> {
   const who = 'sslConnect';
-  assertString(who, 'hostname', hostname);
+  assertHostname(who, 'hostname', hostname);
   let host = hostname;
   let port = portNo;
   if (port === undefined) {
@@ -96,7 +96,7 @@ export async function sslConnect(
   alpnWire(who, alpn); // validate before connecting
   const signal = checkSignal(who, opts.signal);
   const timeout = checkTimeout(who, opts.timeout);
-  if (opts.host !== undefined && opts.host !== null) assertString(who, 'host', opts.host);
+  if (opts.host !== undefined && opts.host !== null) assertHostname(who, 'host', opts.host);
   const context = clientContextFor(who, clientProtocol);
   if (signal?.aborted) throw abortError(who, signal);
 

@@ -11,7 +11,7 @@ import { adoptSocketReads, ReadRelay } from './socket-reads.js';
 import { carryContext, serverContextFor, type SslContext } from '../context/context.js';
 import type { SslProtocol } from '../context/protocols.js';
 import { SslError } from '../errors.js';
-import { assertPortNumber, typeError } from '../assert.js';
+import { assertHostname, assertPortNumber, typeError } from '../assert.js';
 import { abortError, checkOptionsObject, checkSignal, checkTimeout, DEFAULT_HANDSHAKE_TIMEOUT } from './options.js';
 import type { SslPorts } from './client.js';
 
@@ -248,6 +248,7 @@ export async function sslListen(
     host = hostname;
     protocol = serverProtocol;
   }
+  if (host !== null) assertHostname(who, 'hostname', host);
   const context = serverContextFor(who, protocol);
   const server = createServer({ noDelay: true, allowHalfOpen: true });
   await new Promise<void>((resolve, reject) => {

@@ -11,7 +11,7 @@ import { Duplex } from 'node:stream';
 import { startConnection } from './start.js';
 import { contextOf, type SslContext } from '../context/context.js';
 import { sslSecureClientContext } from '../context/secure.js';
-import { assertBytes, assertString, typeError } from '../assert.js';
+import { assertBytes, assertHostname, typeError } from '../assert.js';
 import { checkOptionsObject, checkTimeout, DEFAULT_HANDSHAKE_TIMEOUT } from './options.js';
 import type { SslPorts } from './client.js';
 
@@ -79,7 +79,7 @@ export async function sslClientUpgrade(socket: Duplex, options: SslClientUpgrade
   const opts = checkOptionsObject(who, options) as SslClientUpgradeOptions;
   const timeout = checkTimeout(who, opts.timeout);
   const host = opts.host ?? null;
-  if (host !== null) assertString(who, 'host', host);
+  if (host !== null) assertHostname(who, 'host', host);
   if (opts.initialData !== undefined) assertBytes(who, 'initialData', opts.initialData);
   const context = opts.context === undefined || opts.context === null ? sslSecureClientContext() : contextOf(who, opts.context, { side: 'client' }).handle;
   return upgrade(who, 'connect', s, context, host, timeout, opts.initialData, opts.reuseSession ?? true);

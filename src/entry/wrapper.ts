@@ -10,7 +10,7 @@ import { startConnection } from './start.js';
 import { SslContext, clientContextFor, serverContextFor, contextOf } from '../context/context.js';
 import type { SslProtocol } from '../context/protocols.js';
 import { SslError } from '../errors.js';
-import { typeError, assertString } from '../assert.js';
+import { typeError, assertHostname } from '../assert.js';
 import { checkAlpnList, checkOptionsObject, checkSignal, checkTimeout, DEFAULT_HANDSHAKE_TIMEOUT } from './options.js';
 import type { SslPorts } from './client.js';
 
@@ -81,7 +81,7 @@ export async function portsToSslPorts(input: Readable, output: Writable, options
     throw new SslError(`${who}: alpn is only for connect mode; use sslSetServerAlpn on the server context`, { code: 'ERR_SSL_ALPN_ACCEPT' });
   }
   const hostname = opts.hostname ?? null;
-  if (hostname !== null) assertString(who, 'hostname', hostname);
+  if (hostname !== null) assertHostname(who, 'hostname', hostname);
   if (opts.error !== undefined && typeof opts.error !== 'function') throw typeError(who, 'error', 'a function', opts.error);
   const signal = checkSignal(who, opts.signal);
   const timeout = checkTimeout(who, opts.timeout);
