@@ -11,7 +11,7 @@ import { created, freed } from '../ffi/objects.js';
 import { trampolines } from '../ffi/callbacks.js';
 import type { Ptr } from '../ffi/bindings.js';
 import { SslError, reasonCode } from '../errors.js';
-import { describeValue, typeError } from '../assert.js';
+import { assertKnownOptions, describeValue, typeError } from '../assert.js';
 import { applyCredentials } from './credentials.js';
 import { sslSecureClientContext, makeSecure } from './secure.js';
 import { isProtocolSymbol, protocolSettings, unsupportedReason, type SslProtocol } from './protocols.js';
@@ -280,10 +280,10 @@ function checkProtocolArg(who: string, protocol: unknown): SslProtocol {
   return protocol;
 }
 
+const CONTEXT_OPTIONS: Record<keyof ContextOptions, true> = { privateKey: true, certificateChain: true };
+
 function checkOptions(who: string, options: unknown): ContextOptions {
-  if (options === undefined || options === null) return {};
-  if (typeof options !== 'object') throw typeError(who, 'options', 'an options object', options);
-  return options as ContextOptions;
+  return assertKnownOptions(who, options, CONTEXT_OPTIONS) as ContextOptions;
 }
 
 /**

@@ -8,7 +8,7 @@ import { readFileSync, existsSync, statSync } from 'node:fs';
 import { native, clearErrors } from '../ffi/native.js';
 import { created, freed } from '../ffi/objects.js';
 import { SslError } from '../errors.js';
-import { assertBytes, assertPath, typeError } from '../assert.js';
+import { assertBytes, assertKnownOptions, assertPath, typeError } from '../assert.js';
 import { contextOf, opensslFailure, type ContextOptions, type ContextState, type SslContext } from './context.js';
 import { sslDefaultVerifySources, type VerifySource } from './verify-sources.js';
 import type { SslListener } from '../entry/server.js';
@@ -159,6 +159,8 @@ export interface LoadVerifySourceOptions {
   try?: boolean;
 }
 
+const VERIFY_SOURCE_OPTIONS: Record<keyof LoadVerifySourceOptions, true> = { try: true };
+
 function loadSource(who: string, ctx: ContextState, src: VerifySource): void {
   const { ssl } = native(who);
   clearErrors();
@@ -205,12 +207,13 @@ function loadSource(who: string, ctx: ContextState, src: VerifySource): void {
 export function sslLoadVerifySource(context: SslContext, src: VerifySource, options: LoadVerifySourceOptions = {}): void {
   const who = 'sslLoadVerifySource';
   const ctx = contextOf(who, context);
+  const opts = assertKnownOptions(who, options, VERIFY_SOURCE_OPTIONS) as LoadVerifySourceOptions;
   ctx.assertMutable(who);
   try {
     loadSource(who, ctx, src);
   } catch (e) {
     clearErrors();
-    if (options?.try && !(e instanceof TypeError) && !(e instanceof RangeError)) return;
+    if (opts.try && !(e instanceof TypeError) && !(e instanceof RangeError)) return;
     throw e;
   }
 }

@@ -8,10 +8,15 @@ import { contextOf, type SslContext } from './context.js';
 import type { SslListener } from '../entry/server.js';
 import { isSslPort, type SslPort } from '../ports/ports.js';
 import { connectionOf } from '../ports/registry.js';
+import { typeError } from '../assert.js';
 
 type Target = SslContext | SslListener | SslPort;
 
 function setVerify(who: string, target: Target, on: unknown, mode: 'try' | 'require'): void | Promise<void> {
+  if (on !== null && typeof on === 'object' && [Object.prototype, null].includes(Object.getPrototypeOf(on))) {
+    // A node:tls-style options object ({ rejectUnauthorized: false } …) would read as "on": refuse it.
+    throw typeError(who, 'on', 'a boolean (this procedure takes no options object)', on);
+  }
   if (isSslPort(target)) {
     const conn = connectionOf(who, target);
     if (!on) {

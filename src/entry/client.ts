@@ -47,6 +47,8 @@ export interface SslConnectOptions {
   reuseSession?: boolean;
 }
 
+const CONNECT_OPTIONS: Record<keyof SslConnectOptions, true> = { alpn: true, signal: true, timeout: true, host: true, reuseSession: true };
+
 /**
  * The two ports of a connection: `[input, output]`.
  *
@@ -91,7 +93,7 @@ export async function sslConnect(
   }
   if (typeof port !== 'number' || !Number.isInteger(port)) throw typeError(who, 'portNo', 'an integer', port);
   if (port < 1 || port > 65535) throw new RangeError(`${who}: portNo must be between 1 and 65535, got ${port}`);
-  const opts = checkOptionsObject(who, options) as SslConnectOptions;
+  const opts = checkOptionsObject(who, options, CONNECT_OPTIONS) as SslConnectOptions;
   const alpn = checkAlpnList(who, opts.alpn);
   alpnWire(who, alpn); // validate before connecting
   const signal = checkSignal(who, opts.signal);

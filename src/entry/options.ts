@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { typeError } from '../assert.js';
+import { assertKnownOptions, typeError } from '../assert.js';
 import { SslError } from '../errors.js';
 
 /** The default time a handshake may take before it fails (ms). */
@@ -45,8 +45,11 @@ export function abortError(who: string, signal: AbortSignal): SslError {
   return new SslError(`${who}: aborted`, { code: 'ABORT_ERR', cause: signal.reason });
 }
 
-export function checkOptionsObject(who: string, options: unknown): Record<string, unknown> {
-  if (options === undefined || options === null) return {};
-  if (typeof options !== 'object' || Array.isArray(options)) throw typeError(who, 'options', 'an options object', options);
-  return options as Record<string, unknown>;
+/**
+ * An entry point's options object: `TypeError` for a non-object or an unknown key (with the
+ * equivalent of node:tls names). `allowed` is typed `Record<keyof Options, true>` at each call site,
+ * so that a key added to an options interface must be added to its list too.
+ */
+export function checkOptionsObject(who: string, options: unknown, allowed: Readonly<Record<string, true>>): Record<string, unknown> {
+  return assertKnownOptions(who, options, allowed);
 }

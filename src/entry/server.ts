@@ -51,6 +51,8 @@ export function listenerServer(l: SslListener): Server {
   return listenerInternals(l).server;
 }
 
+const ACCEPT_OPTIONS: Record<keyof SslAcceptOptions, true> = { signal: true, timeout: true };
+
 /**
  * An SSL listener (`ssl-listener?`): a bound TCP listener with a server context. Iterate it with
  * `for await` to accept connections (a client whose handshake fails is skipped); dispose of it with
@@ -276,7 +278,7 @@ export async function sslListen(
 export async function sslAccept(listener: SslListener, options: SslAcceptOptions = {}): Promise<SslPorts> {
   const who = 'sslAccept';
   const l = checkListener(who, listener);
-  const opts = checkOptionsObject(who, options) as SslAcceptOptions;
+  const opts = checkOptionsObject(who, options, ACCEPT_OPTIONS) as SslAcceptOptions;
   const signal = checkSignal(who, opts.signal);
   const timeout = checkTimeout(who, opts.timeout);
   if (signal?.aborted) throw abortError(who, signal);

@@ -54,6 +54,9 @@ export interface SslServerUpgradeOptions {
   initialData?: Uint8Array;
 }
 
+const CLIENT_UPGRADE_OPTIONS: Record<keyof SslClientUpgradeOptions, true> = { timeout: true, context: true, host: true, initialData: true, reuseSession: true };
+const SERVER_UPGRADE_OPTIONS: Record<keyof SslServerUpgradeOptions, true> = { timeout: true, initialData: true };
+
 function checkSocket(who: string, socket: unknown): Duplex {
   if (socket instanceof Duplex) return socket;
   throw typeError(who, 'socket', 'a connected net.Socket or Duplex stream', socket);
@@ -76,7 +79,7 @@ function checkSocket(who: string, socket: unknown): Duplex {
 export async function sslClientUpgrade(socket: Duplex, options: SslClientUpgradeOptions = {}): Promise<SslPorts> {
   const who = 'sslClientUpgrade';
   const s = checkSocket(who, socket);
-  const opts = checkOptionsObject(who, options) as SslClientUpgradeOptions;
+  const opts = checkOptionsObject(who, options, CLIENT_UPGRADE_OPTIONS) as SslClientUpgradeOptions;
   const timeout = checkTimeout(who, opts.timeout);
   const host = opts.host ?? null;
   if (host !== null) assertHostname(who, 'host', host);
@@ -101,7 +104,7 @@ export async function sslServerUpgrade(socket: Duplex, context: SslContext, opti
   const who = 'sslServerUpgrade';
   const s = checkSocket(who, socket);
   const ctx = contextOf(who, context, { side: 'server' }).handle;
-  const opts = checkOptionsObject(who, options) as SslServerUpgradeOptions;
+  const opts = checkOptionsObject(who, options, SERVER_UPGRADE_OPTIONS) as SslServerUpgradeOptions;
   const timeout = checkTimeout(who, opts.timeout);
   if (opts.initialData !== undefined) assertBytes(who, 'initialData', opts.initialData);
   return upgrade(who, 'accept', s, ctx, null, timeout, opts.initialData, false);

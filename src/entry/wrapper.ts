@@ -55,6 +55,11 @@ export interface PortsToSslPortsOptions {
   reuseSession?: boolean;
 }
 
+const WRAP_OPTIONS: Record<keyof PortsToSslPortsOptions, true> = {
+  mode: true, context: true, encrypt: true, closeOriginal: true, shutdownOnClose: true, error: true,
+  hostname: true, alpn: true, signal: true, timeout: true, reuseSession: true,
+};
+
 /**
  * Runs TLS over `input` (ciphertext from the peer) and `output` (ciphertext to the peer) and resolves
  * to the decrypted `[input, output]` ports once the handshake is complete.
@@ -72,7 +77,7 @@ export async function portsToSslPorts(input: Readable, output: Writable, options
   const who = 'portsToSslPorts';
   if (!(input instanceof Readable) && !isReadableLike(input)) throw typeError(who, 'input', 'a Readable stream', input);
   if (!(output instanceof Writable) && !isWritableLike(output)) throw typeError(who, 'output', 'a Writable stream', output);
-  const opts = checkOptionsObject(who, options) as PortsToSslPortsOptions;
+  const opts = checkOptionsObject(who, options, WRAP_OPTIONS) as PortsToSslPortsOptions;
   const mode = opts.mode ?? 'accept';
   if (mode !== 'connect' && mode !== 'accept') throw new RangeError(`${who}: mode must be 'connect' or 'accept', got ${JSON.stringify(mode)}`);
   const alpn = checkAlpnList(who, opts.alpn);
