@@ -14,6 +14,7 @@ import { SslError, reasonCode } from '../errors.js';
 import { assertKnownOptions, describeValue, typeError } from '../assert.js';
 import { applyCredentials } from './credentials.js';
 import { sslSecureClientContext, makeSecure } from './secure.js';
+import { SessionCache } from './session-cache.js';
 import { isProtocolSymbol, protocolSettings, unsupportedReason, type SslProtocol } from './protocols.js';
 
 /** How the peer's certificate is checked. */
@@ -91,8 +92,8 @@ export class ContextState {
   serverAlpn: { wire: Buffer; allowNoMatch: boolean } | null = null;
   keylogger: ((line: Buffer) => void) | null = null;
   sniCallback: ((hostname: string) => SslContext | null) | null = null;
-  /** Sessions for resumption, by "host:port" (client contexts). */
-  readonly sessions = new Map<string, Ptr>();
+  /** Sessions for resumption, by "host:port" (client contexts): bounded, LRU, expiring. */
+  readonly sessions = new SessionCache();
   /** The public object (kept alive by whoever holds this state, e.g. a connection). */
   readonly handle: SslContext;
 
@@ -231,14 +232,7 @@ Object.defineProperty(SslContext.prototype, Symbol.for('nodejs.util.inspect.cust
   },
 });
 
-const sessionsRegistry = new FinalizationRegistry<Map<string, Ptr>>((sessions) => {
-  const { ssl } = native('SslContext');
-  for (const s of sessions.values()) {
-    ssl.SSL_SESSION_free(s);
-    freed('SSL_SESSION');
-  }
-  sessions.clear();
-});
+const sessionsRegistry = new FinalizationRegistry<SessionCache>((sessions) => sessions.clear());
 
 /** @internal sets a context's protocol range (`max` 0 = the highest supported). */
 export function setMinProtocol(ctx: SslContext, min: number, max: number): void {

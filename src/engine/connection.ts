@@ -800,13 +800,8 @@ export class Connection implements PortOwner, SslHooks {
     // without close_notify, which is how the seed closes ports by default.
     const copy = this.n.ssl.SSL_SESSION_dup(session);
     if (!copy) return false;
-    const sessions = stateOf(this.originalContext).sessions;
-    const old = sessions.get(this.sessionKey);
-    if (old) {
-      this.n.ssl.SSL_SESSION_free(old);
-      freed('SSL_SESSION');
-    }
-    sessions.set(this.sessionKey, created('SSL_SESSION', copy));
+    // The context's cache owns the copy from now on (bounded: it may evict and free another).
+    stateOf(this.originalContext).sessions.set(this.sessionKey, created('SSL_SESSION', copy));
     return false;
   }
 
