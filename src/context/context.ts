@@ -282,13 +282,16 @@ function checkOptions(who: string, options: unknown): ContextOptions {
 
 /**
  * Makes a client context for {@link sslConnect} or `portsToSslPorts`. Insecure unless `'secure'` is
- * given or verification is turned on (see {@link sslSecureClientContext}).
+ * given or verification is turned on (see {@link sslSecureClientContext}): loading trusted
+ * certificates alone verifies nothing; `sslSetVerify(ctx, true)` and `sslSetVerifyHostname(ctx, true)` do.
+ * A client context keeps sessions for resumption, one per server name and address, at most 100 (the
+ * least recently used is dropped first, and none is kept past its own lifetime).
  *
  * @example
  * ```ts
  * import { sslMakeClientContext, sslLoadVerifySource, sslSetVerify, sslSetVerifyHostname } from 'openssl-ports';
- * const ctx = sslMakeClientContext('tls13', { privateKey: ['pem', 'client.key'], certificateChain: 'client.pem' });
- * sslLoadVerifySource(ctx, 'ca.pem');
+ * const ctx = sslMakeClientContext('tls13', { privateKey: ['pem', 'certs/client.key'], certificateChain: 'certs/client-chain.pem' });
+ * sslLoadVerifySource(ctx, 'certs/root-ca.pem');
  * sslSetVerify(ctx, true);
  * sslSetVerifyHostname(ctx, true);
  * ```

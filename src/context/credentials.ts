@@ -149,9 +149,12 @@ export function applyCredentials(who: string, ctx: ContextState, options: Contex
  *
  * @example
  * ```ts
- * import { sslMakeClientContext, sslLoadVerifySource } from 'openssl-ports';
+ * import { sslMakeClientContext, sslLoadVerifySource, sslSetVerify, sslSetVerifyHostname } from 'openssl-ports';
  * const ctx = sslMakeClientContext();
+ * sslLoadVerifySource(ctx, 'certs/root-ca.pem');
  * sslLoadVerifySource(ctx, '/etc/ssl/optional-extra-ca.pem', { try: true }); // no error if it is missing
+ * sslSetVerify(ctx, true);
+ * sslSetVerifyHostname(ctx, true);
  * ```
  */
 export interface LoadVerifySourceOptions {
@@ -198,10 +201,13 @@ function loadSource(who: string, ctx: ContextState, src: VerifySource): void {
  *
  * @example
  * ```ts
- * import { sslMakeClientContext, sslLoadVerifySource } from 'openssl-ports';
+ * import { sslMakeClientContext, sslLoadVerifySource, sslSetVerify, sslSetVerifyHostname } from 'openssl-ports';
  * const ctx = sslMakeClientContext();
  * sslLoadVerifySource(ctx, 'certs/root-ca.pem');
  * sslLoadVerifySource(ctx, ['directory', '/etc/ssl/certs'], { try: true });
+ * // Trust alone verifies nothing: a context from sslMakeClientContext checks only when told to.
+ * sslSetVerify(ctx, true);
+ * sslSetVerifyHostname(ctx, true);
  * ```
  */
 export function sslLoadVerifySource(context: SslContext, src: VerifySource, options: LoadVerifySourceOptions = {}): void {
@@ -223,10 +229,11 @@ export function sslLoadVerifySource(context: SslContext, src: VerifySource, opti
  *
  * @example
  * ```ts
- * import { sslMakeClientContext, sslLoadDefaultVerifySources, sslSetVerify } from 'openssl-ports';
+ * import { sslMakeClientContext, sslLoadDefaultVerifySources, sslSetVerify, sslSetVerifyHostname } from 'openssl-ports';
  * const ctx = sslMakeClientContext();
  * sslLoadDefaultVerifySources(ctx);
  * sslSetVerify(ctx, true);
+ * sslSetVerifyHostname(ctx, true);
  * ```
  */
 export function sslLoadDefaultVerifySources(context: SslContext): void {
@@ -248,10 +255,12 @@ export function sslLoadDefaultVerifySources(context: SslContext): void {
  *
  * @example
  * ```ts
- * import { sslMakeClientContext, sslLoadVerifyRootCertificates } from 'openssl-ports';
+ * import { sslMakeClientContext, sslLoadVerifyRootCertificates, sslSetVerify, sslSetVerifyHostname } from 'openssl-ports';
  * const ctx = sslMakeClientContext();
  * sslLoadVerifyRootCertificates(ctx, 'certs/root-ca.pem');
  * sslLoadVerifyRootCertificates(ctx, null, 'certs/ca-dir');
+ * sslSetVerify(ctx, true); // trust alone verifies nothing
+ * sslSetVerifyHostname(ctx, true);
  * ```
  */
 export function sslLoadVerifyRootCertificates(contextOrListener: SslContext | SslListener, pathname: string | null, dirname: string | null = null): void {
