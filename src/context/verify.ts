@@ -34,7 +34,8 @@ function setVerify(who: string, target: Target, on: unknown, mode: 'try' | 'requ
 /**
  * Requires a verified peer certificate. On a context or listener, for each later connection (a
  * failure aborts the handshake with an alert); on an SSL port, verifies now and resolves, or rejects
- * with an `SslError` ("sslSetVerify: failed …").
+ * with an `SslError` ("sslSetVerify: failed …"). `on` is read as a truth value, as in the seed, except
+ * that a plain object (a node:tls-style `{ rejectUnauthorized }`) is a `TypeError`.
  *
  * @example
  * ```ts
