@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { NODE_TLS_EQUIVALENTS } from './node-tls-hints.js';
 
 /** Describes a value for an error message. */
 export function describeValue(v: unknown): string {
@@ -19,6 +20,12 @@ export function typeError(who: string, arg: string, expected: string, got: unkno
 
 export function assertString(who: string, arg: string, v: unknown): asserts v is string {
   if (typeof v !== 'string') throw typeError(who, arg, 'a string', v);
+}
+
+/** A host name (to connect to, send as SNI, or check): a string without NUL characters (which C would cut at). */
+export function assertHostname(who: string, arg: string, v: unknown): asserts v is string {
+  assertString(who, arg, v);
+  if (v.includes('\0')) throw new RangeError(`${who}: ${arg} must not contain a NUL character, got ${describeValue(v)}`);
 }
 
 export function assertBytes(who: string, arg: string, v: unknown): asserts v is Uint8Array {
@@ -45,4 +52,22 @@ export function assertPortNumber(who: string, arg: string, v: unknown, min: numb
 
 export function assertFunction(who: string, arg: string, v: unknown): asserts v is (...args: never[]) => unknown {
   if (typeof v !== 'function') throw typeError(who, arg, 'a function', v);
+}
+
+/**
+ * An options object (or `undefined`/`null`, read as `{}`) whose own keys are all in `allowed`: an
+ * unknown key is a `TypeError` naming the procedure and the key, with the equivalent here for the
+ * node:tls names people try (`rejectUnauthorized`, `ca`, `servername`, …).
+ */
+export function assertKnownOptions(who: string, options: unknown, allowed: readonly string[] | Readonly<Record<string, true>>): Record<string, unknown> {
+  if (options === undefined || options === null) return {};
+  if (typeof options !== 'object' || Array.isArray(options)) throw typeError(who, 'options', 'an options object', options);
+  const known = Array.isArray(allowed) ? allowed : Object.keys(allowed);
+  for (const key of Object.keys(options)) {
+    if (known.includes(key)) continue;
+    const hint = Object.hasOwn(NODE_TLS_EQUIVALENTS, key) ? `; that is a node:tls option: ${NODE_TLS_EQUIVALENTS[key]}` : '';
+    const expected = known.length ? `; known options: ${known.join(', ')}` : '; it takes no options';
+    throw new TypeError(`${who}: unknown option ${JSON.stringify(key)}${hint}${expected}`);
+  }
+  return options as Record<string, unknown>;
 }

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { SslContext, setMinProtocol } from './context/context.js';
+import { newContext, stateOf, setMinProtocol, type SslContext } from './context/context.js';
 import { sslLoadCertificateChain, sslLoadPrivateKey, sslLoadDefaultVerifySources } from './context/credentials.js';
 import { sslSecureClientContext } from './context/secure.js';
 import { TLS1_VERSION, TLS1_1_VERSION, TLS1_2_VERSION, TLS1_3_VERSION } from './context/protocols.js';
@@ -67,7 +67,7 @@ export function defaultClientSslContext(): SslContext {
  * ```
  */
 export function insecureClientSslContext(): SslContext {
-  return new SslContext('client', 'auto', 'insecureClientSslContext');
+  return newContext('client', 'auto', 'insecureClientSslContext');
 }
 
 /**
@@ -83,11 +83,11 @@ export function insecureClientSslContext(): SslContext {
 export function makeClientSslContext(minProtocolVersion: MinProtocolVersion = 'tls12'): SslContext {
   const who = 'makeClientSslContext';
   const min = versionNumber(who, minProtocolVersion);
-  const ctx = new SslContext('client', min < TLS1_2_VERSION ? 'tls' : 'auto', who);
+  const ctx = newContext('client', min < TLS1_2_VERSION ? 'tls' : 'auto', who);
   setMinProtocol(ctx, min, 0);
   asCaller(who, () => sslLoadDefaultVerifySources(ctx));
-  ctx.verify = 'require';
-  ctx.verifyHostname = true;
+  stateOf(ctx).verify = 'require';
+  stateOf(ctx).verifyHostname = true;
   return ctx;
 }
 
@@ -107,7 +107,7 @@ export function makeServerSslContext(certPath: string, keyPath: string, minProto
   assertPath(who, 'certPath', certPath);
   assertPath(who, 'keyPath', keyPath);
   const min = versionNumber(who, minProtocolVersion);
-  const ctx = new SslContext('server', min < TLS1_2_VERSION ? 'tls' : 'auto', who);
+  const ctx = newContext('server', min < TLS1_2_VERSION ? 'tls' : 'auto', who);
   setMinProtocol(ctx, min, 0);
   asCaller(who, () => {
     sslLoadCertificateChain(ctx, certPath);

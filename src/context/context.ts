@@ -11,9 +11,10 @@ import { created, freed } from '../ffi/objects.js';
 import { trampolines } from '../ffi/callbacks.js';
 import type { Ptr } from '../ffi/bindings.js';
 import { SslError, asCaller, reasonCode } from '../errors.js';
-import { describeValue, typeError } from '../assert.js';
+import { assertKnownOptions, describeValue, typeError } from '../assert.js';
 import { applyCredentials } from './credentials.js';
 import { sslSecureClientContext, makeSecure } from './secure.js';
+import { SessionCache } from './session-cache.js';
 import { isProtocolSymbol, protocolSettings, unsupportedReason, type SslProtocol } from './protocols.js';
 
 /** How the peer's certificate is checked. */
@@ -51,12 +52,6 @@ export interface ContextOptions {
   certificateChain?: string | null;
 }
 
-/** Objects (listeners) that carry a context. */
-export const CONTEXT_SLOT: unique symbol = Symbol('openssl-ports.context');
-export interface HasContext {
-  readonly [CONTEXT_SLOT]: SslContext;
-}
-
 const SSL_CTRL_MODE = 33;
 const SSL_CTRL_SET_MIN_PROTO_VERSION = 123;
 const SSL_CTRL_SET_MAX_PROTO_VERSION = 124;
@@ -81,36 +76,108 @@ const registry = new FinalizationRegistry<Ptr>((ptr) => {
 let sessionIdCounter = 0;
 
 /**
+ * The private state of a context: what OpenSSL and the engine read, out of the user's reach.
+ *
+ * @internal
+ */
+export class ContextState {
+  /** The owned `SSL_CTX *`. */
+  readonly ptr: Ptr;
+  readonly side: 'client' | 'server';
+  readonly protocol: SslProtocol;
+  sealed = false;
+  verify: VerifyMode = 'off';
+  verifyHostname = false;
+  /** ALPN protocols, wire format, for a server context. */
+  serverAlpn: { wire: Buffer; allowNoMatch: boolean } | null = null;
+  keylogger: ((line: Buffer) => void) | null = null;
+  sniCallback: ((hostname: string) => SslContext | null) | null = null;
+  /** Sessions for resumption, by "host:port" (client contexts): bounded, LRU, expiring. */
+  readonly sessions = new SessionCache();
+  /** The public object (kept alive by whoever holds this state, e.g. a connection). */
+  readonly handle: SslContext;
+
+  constructor(handle: SslContext, side: 'client' | 'server', protocol: SslProtocol, ptr: Ptr) {
+    this.handle = handle;
+    this.side = side;
+    this.protocol = protocol;
+    this.ptr = ptr;
+  }
+
+  /** Refuses changes to a sealed context. */
+  assertMutable(who: string): void {
+    if (this.sealed) throw new SslError(`${who}: context is sealed; no further changes are allowed`, { code: 'ERR_SSL_SEALED' });
+  }
+}
+
+const states = new WeakMap<object, ContextState>();
+/** Listeners (and anything else) that carry a context, see {@link carryContext}. */
+const carried = new WeakMap<object, SslContext>();
+let constructing = false;
+
+/**
+ * The private state of a context made by this library (or undefined for anything else).
+ *
+ * @internal
+ */
+export function stateOf(ctx: SslContext): ContextState {
+  const s = states.get(ctx);
+  if (!s) throw new TypeError('not an SSL context made by openssl-ports');
+  return s;
+}
+
+/**
+ * Records that `carrier` (a listener) carries `ctx`: {@link contextOf} then accepts it.
+ *
+ * @internal
+ */
+export function carryContext(carrier: object, ctx: SslContext): void {
+  carried.set(carrier, ctx);
+}
+
+/**
+ * Makes a context (the one way to construct {@link SslContext}).
+ *
+ * @internal
+ */
+export function newContext(side: 'client' | 'server', protocol: SslProtocol, who: string): SslContext {
+  constructing = true;
+  try {
+    return new (SslContext as unknown as new (side: 'client' | 'server', protocol: SslProtocol, who: string) => SslContext)(side, protocol, who);
+  } finally {
+    constructing = false;
+  }
+}
+
+/**
  * A client or server context (`ssl-client-context?` / `ssl-server-context?`). Create one with
  * {@link sslMakeClientContext} or {@link sslMakeServerContext}; its OpenSSL `SSL_CTX` is freed when
- * the context is garbage collected.
+ * the context is garbage collected. Its state is private: only the library's procedures change it
+ * (and none does once it is sealed); `util.inspect` shows its side, protocol, verification and seal.
  *
  * @example
  * ```ts
  * import { sslMakeServerContext, SslContext } from 'openssl-ports';
  * const ctx: SslContext = sslMakeServerContext('tls13');
  * console.log(ctx.side, ctx.protocol); // 'server' 'tls13'
+ * console.log(ctx); // SslContext { side: 'server', protocol: 'tls13', verify: 'off', verifyHostname: false, sealed: false }
  * ```
  */
 export class SslContext {
   /** `'client'` or `'server'`. */
-  readonly side: 'client' | 'server';
-  /** The protocol symbol the context was made with. */
-  readonly protocol: SslProtocol;
-  /** @internal the owned `SSL_CTX *`. */
-  readonly ptr: Ptr;
-  /** @internal */ sealed = false;
-  /** @internal */ verify: VerifyMode = 'off';
-  /** @internal */ verifyHostname = false;
-  /** @internal ALPN protocols, wire format, for a server context. */
-  serverAlpn: { wire: Buffer; allowNoMatch: boolean } | null = null;
-  /** @internal */ keylogger: ((line: Buffer) => void) | null = null;
-  /** @internal */ sniCallback: ((hostname: string) => SslContext | null) | null = null;
-  /** @internal sessions for resumption, by "host:port" (client contexts). */
-  readonly sessions = new Map<string, Ptr>();
+  get side(): 'client' | 'server' {
+    return stateOf(this).side;
+  }
 
-  /** @internal use sslMakeClientContext / sslMakeServerContext. */
-  constructor(side: 'client' | 'server', protocol: SslProtocol, who: string) {
+  /** The protocol symbol the context was made with. */
+  get protocol(): SslProtocol {
+    return stateOf(this).protocol;
+  }
+
+  /** Use {@link sslMakeClientContext} / {@link sslMakeServerContext}. */
+  private constructor(side: 'client' | 'server', protocol: SslProtocol, who: string) {
+    if (!constructing) throw new TypeError('SslContext: use sslMakeClientContext or sslMakeServerContext to make a context');
+    constructing = false;
     const { ssl } = native(who);
     const reason = unsupportedReason(protocol);
     if (reason) throw new SslError(`${who}: protocol '${protocol}' is not supported (${reason})`, { code: 'ERR_SSL_UNSUPPORTED_PROTOCOL' });
@@ -118,12 +185,10 @@ export class SslContext {
     const ptr = ssl.SSL_CTX_new(side === 'client' ? ssl.TLS_client_method() : ssl.TLS_server_method());
     if (!ptr) throw opensslFailure(who, 'cannot create context');
     created('SSL_CTX', ptr);
-    this.side = side;
-    this.protocol = protocol;
-    this.ptr = ptr;
+    const state = new ContextState(this, side, protocol, ptr);
+    states.set(this, state);
     registry.register(this, ptr);
-    const sessions = this.sessions;
-    sessionsRegistry.register(this, sessions);
+    sessionsRegistry.register(this, state.sessions);
 
     if (settings.securityLevel !== null) ssl.SSL_CTX_set_security_level(ptr, settings.securityLevel);
     // At least level 2 (112-bit security: no RSA-1024, no SHA-1 signatures) whichever OpenSSL is in use:
@@ -152,31 +217,32 @@ export class SslContext {
       const sid = Buffer.from(`openssl-ports:${process.pid}:${++sessionIdCounter}`);
       ssl.SSL_CTX_set_session_id_context(ptr, sid, Math.min(sid.length, 32));
     }
-  }
-
-  /** @internal refuses changes to a sealed context. */
-  assertMutable(who: string): void {
-    if (this.sealed) throw new SslError(`${who}: context is sealed; no further changes are allowed`, { code: 'ERR_SSL_SEALED' });
+    // Nothing can be added either: `ctx.verify = 'off'` throws in strict code instead of looking as if it did something.
+    Object.freeze(this);
   }
 }
 
-const sessionsRegistry = new FinalizationRegistry<Map<string, Ptr>>((sessions) => {
-  const { ssl } = native('SslContext');
-  for (const s of sessions.values()) {
-    ssl.SSL_SESSION_free(s);
-    freed('SSL_SESSION');
-  }
-  sessions.clear();
+// What `util.inspect` shows (no pointer, nothing settable); defined here so that it stays out of the declarations.
+Object.defineProperty(SslContext.prototype, Symbol.for('nodejs.util.inspect.custom'), {
+  value: function inspectContext(this: SslContext, depth: number, options: object, inspect: (v: unknown, o: object) => string): string {
+    const s = states.get(this);
+    if (!s) return 'SslContext {}';
+    const shown = { side: s.side, protocol: s.protocol, verify: s.verify, verifyHostname: s.verifyHostname, sealed: s.sealed };
+    return `SslContext ${inspect(shown, options)}`;
+  },
 });
+
+const sessionsRegistry = new FinalizationRegistry<SessionCache>((sessions) => sessions.clear());
 
 /** @internal sets a context's protocol range (`max` 0 = the highest supported). */
 export function setMinProtocol(ctx: SslContext, min: number, max: number): void {
   const { ssl } = native('setMinProtocol');
-  ssl.SSL_CTX_ctrl(ctx.ptr, SSL_CTRL_SET_MIN_PROTO_VERSION, min, 0);
-  ssl.SSL_CTX_ctrl(ctx.ptr, SSL_CTRL_SET_MAX_PROTO_VERSION, max, 0);
+  const ptr = stateOf(ctx).ptr;
+  ssl.SSL_CTX_ctrl(ptr, SSL_CTRL_SET_MIN_PROTO_VERSION, min, 0);
+  ssl.SSL_CTX_ctrl(ptr, SSL_CTRL_SET_MAX_PROTO_VERSION, max, 0);
 }
 
-/** An SslError built from OpenSSL's error queue. */
+/** @internal an SslError built from OpenSSL's error queue. */
 export function opensslFailure(who: string, what: string): SslError {
   const errors = drainErrors();
   const last = errors[errors.length - 1];
@@ -184,13 +250,19 @@ export function opensslFailure(who: string, what: string): SslError {
   return new SslError(`${who}: ${what}${detail}`, { status: 'ssl', code: last ? reasonCode(last.reason) : null });
 }
 
-/** Resolves a context-or-listener argument. */
-export function contextOf(who: string, v: unknown, opts: { listener?: boolean; side?: 'client' | 'server' } = {}): SslContext {
-  if (v instanceof SslContext) {
-    if (opts.side && v.side !== opts.side) throw typeError(who, 'context', `an SSL ${opts.side} context`, v);
-    return v;
+/**
+ * Resolves a context-or-listener argument to the context's private state.
+ *
+ * @internal
+ */
+export function contextOf(who: string, v: unknown, opts: { listener?: boolean; side?: 'client' | 'server' } = {}): ContextState {
+  const s = v !== null && typeof v === 'object' ? states.get(v) : undefined;
+  if (s) {
+    if (opts.side && s.side !== opts.side) throw typeError(who, 'context', `an SSL ${opts.side} context`, v);
+    return s;
   }
-  if (opts.listener && v !== null && typeof v === 'object' && CONTEXT_SLOT in v) return (v as HasContext)[CONTEXT_SLOT];
+  const carriedCtx = opts.listener && v !== null && typeof v === 'object' ? carried.get(v) : undefined;
+  if (carriedCtx) return stateOf(carriedCtx);
   throw typeError(who, 'context', opts.listener ? 'an SSL context or listener' : `an SSL ${opts.side ?? 'client or server'} context`, v);
 }
 
@@ -202,21 +274,24 @@ function checkProtocolArg(who: string, protocol: unknown): SslProtocol {
   return protocol;
 }
 
+const CONTEXT_OPTIONS: Record<keyof ContextOptions, true> = { privateKey: true, certificateChain: true };
+
 function checkOptions(who: string, options: unknown): ContextOptions {
-  if (options === undefined || options === null) return {};
-  if (typeof options !== 'object') throw typeError(who, 'options', 'an options object', options);
-  return options as ContextOptions;
+  return assertKnownOptions(who, options, CONTEXT_OPTIONS) as ContextOptions;
 }
 
 /**
  * Makes a client context for {@link sslConnect} or `portsToSslPorts`. Insecure unless `'secure'` is
- * given or verification is turned on (see {@link sslSecureClientContext}).
+ * given or verification is turned on (see {@link sslSecureClientContext}): loading trusted
+ * certificates alone verifies nothing; `sslSetVerify(ctx, true)` and `sslSetVerifyHostname(ctx, true)` do.
+ * A client context keeps sessions for resumption, one per server name and address, at most 100 (the
+ * least recently used is dropped first, and none is kept past its own lifetime).
  *
  * @example
  * ```ts
  * import { sslMakeClientContext, sslLoadVerifySource, sslSetVerify, sslSetVerifyHostname } from 'openssl-ports';
- * const ctx = sslMakeClientContext('tls13', { privateKey: ['pem', 'client.key'], certificateChain: 'client.pem' });
- * sslLoadVerifySource(ctx, 'ca.pem');
+ * const ctx = sslMakeClientContext('tls13', { privateKey: ['pem', 'certs/client.key'], certificateChain: 'certs/client-chain.pem' });
+ * sslLoadVerifySource(ctx, 'certs/root-ca.pem');
  * sslSetVerify(ctx, true);
  * sslSetVerifyHostname(ctx, true);
  * ```
@@ -226,14 +301,14 @@ export function sslMakeClientContext(protocol: SslProtocol = 'auto', options?: C
   const p = checkProtocolArg(who, protocol);
   const opts = checkOptions(who, options);
   if (p === 'secure' && (opts.privateKey || opts.certificateChain)) {
-    const ctx = new SslContext('client', 'secure', who);
-    applyCredentials(who, ctx, opts);
+    const ctx = newContext('client', 'secure', who);
+    applyCredentials(who, stateOf(ctx), opts);
     asCaller(who, () => makeSecure(ctx));
     return ctx;
   }
   if (p === 'secure') return asCaller(who, sslSecureClientContext);
-  const ctx = new SslContext('client', p, who);
-  applyCredentials(who, ctx, opts);
+  const ctx = newContext('client', p, who);
+  applyCredentials(who, stateOf(ctx), opts);
   return ctx;
 }
 
@@ -252,8 +327,8 @@ export function sslMakeServerContext(protocol: SslProtocol = 'auto', options?: C
   const who = 'sslMakeServerContext';
   const p = checkProtocolArg(who, protocol);
   const opts = checkOptions(who, options);
-  const ctx = new SslContext('server', p === 'secure' ? 'auto' : p, who);
-  applyCredentials(who, ctx, opts);
+  const ctx = newContext('server', p === 'secure' ? 'auto' : p, who);
+  applyCredentials(who, stateOf(ctx), opts);
   return ctx;
 }
 
@@ -267,7 +342,7 @@ export function sslMakeServerContext(protocol: SslProtocol = 'auto', options?: C
  * ```
  */
 export function isSslClientContext(v: unknown): v is SslContext {
-  return v instanceof SslContext && v.side === 'client';
+  return v !== null && typeof v === 'object' && states.get(v)?.side === 'client';
 }
 
 /**
@@ -280,7 +355,7 @@ export function isSslClientContext(v: unknown): v is SslContext {
  * ```
  */
 export function isSslServerContext(v: unknown): v is SslContext {
-  return v instanceof SslContext && v.side === 'server';
+  return v !== null && typeof v === 'object' && states.get(v)?.side === 'server';
 }
 
 /**
@@ -299,17 +374,17 @@ export function sslSealContext(context: SslContext): void {
   contextOf('sslSealContext', context).sealed = true;
 }
 
-/** Resolves a client protocol argument (symbol or context) to a client context. */
+/** @internal resolves a client protocol argument (symbol or context) to a client context. */
 export function clientContextFor(who: string, v: unknown): SslContext {
-  if (v instanceof SslContext) return contextOf(who, v, { side: 'client' });
+  if (v !== null && typeof v === 'object') return contextOf(who, v, { side: 'client' }).handle;
   const p = checkProtocolArg(who, v);
   if (p === 'secure') return asCaller(who, sslSecureClientContext);
-  return new SslContext('client', p, who);
+  return newContext('client', p, who);
 }
 
-/** Resolves a server protocol argument (symbol or context) to a server context. */
+/** @internal resolves a server protocol argument (symbol or context) to a server context. */
 export function serverContextFor(who: string, v: unknown): SslContext {
-  if (v instanceof SslContext) return contextOf(who, v, { side: 'server' });
+  if (v !== null && typeof v === 'object') return contextOf(who, v, { side: 'server' }).handle;
   const p = checkProtocolArg(who, v);
-  return new SslContext('server', p === 'secure' ? 'auto' : p, who);
+  return newContext('server', p === 'secure' ? 'auto' : p, who);
 }

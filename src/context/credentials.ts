@@ -8,8 +8,8 @@ import { readFileSync, existsSync, statSync } from 'node:fs';
 import { native, clearErrors } from '../ffi/native.js';
 import { created, freed } from '../ffi/objects.js';
 import { SslError } from '../errors.js';
-import { assertBytes, assertPath, typeError } from '../assert.js';
-import { contextOf, opensslFailure, type ContextOptions, type SslContext } from './context.js';
+import { assertBytes, assertKnownOptions, assertPath, typeError } from '../assert.js';
+import { contextOf, opensslFailure, type ContextOptions, type ContextState, type SslContext } from './context.js';
 import { sslDefaultVerifySources, type VerifySource } from './verify-sources.js';
 import type { SslListener } from '../entry/server.js';
 
@@ -92,7 +92,7 @@ function readFileFor(who: string, path: string): Buffer {
   }
 }
 
-function useKey(who: string, ctx: SslContext, bytes: Buffer, rsa: boolean, asn1: boolean, what: string): void {
+function useKey(who: string, ctx: ContextState, bytes: Buffer, rsa: boolean, asn1: boolean, what: string): void {
   const { crypto, ssl } = native(who);
   clearErrors();
   const bio = created('BIO', crypto.BIO_new_mem_buf(bytes, bytes.length));
@@ -134,7 +134,7 @@ function useKey(who: string, ctx: SslContext, bytes: Buffer, rsa: boolean, asn1:
 }
 
 /** @internal applies the `privateKey` and `certificateChain` options of the context constructors. */
-export function applyCredentials(who: string, ctx: SslContext, options: ContextOptions): void {
+export function applyCredentials(who: string, ctx: ContextState, options: ContextOptions): void {
   const { privateKey, certificateChain } = options;
   if (certificateChain !== undefined && certificateChain !== null) {
     assertPath(who, 'certificateChain', certificateChain);
@@ -164,9 +164,12 @@ export function applyCredentials(who: string, ctx: SslContext, options: ContextO
  *
  * @example
  * ```ts
- * import { sslMakeClientContext, sslLoadVerifySource } from 'openssl-ports';
+ * import { sslMakeClientContext, sslLoadVerifySource, sslSetVerify, sslSetVerifyHostname } from 'openssl-ports';
  * const ctx = sslMakeClientContext();
+ * sslLoadVerifySource(ctx, 'certs/root-ca.pem');
  * sslLoadVerifySource(ctx, '/etc/ssl/optional-extra-ca.pem', { try: true }); // no error if it is missing
+ * sslSetVerify(ctx, true);
+ * sslSetVerifyHostname(ctx, true);
  * ```
  */
 export interface LoadVerifySourceOptions {
@@ -174,7 +177,9 @@ export interface LoadVerifySourceOptions {
   try?: boolean;
 }
 
-function loadSource(who: string, ctx: SslContext, src: VerifySource): void {
+const VERIFY_SOURCE_OPTIONS: Record<keyof LoadVerifySourceOptions, true> = { try: true };
+
+function loadSource(who: string, ctx: ContextState, src: VerifySource): void {
   const { ssl } = native(who);
   clearErrors();
   if (typeof src === 'string') {
@@ -211,21 +216,25 @@ function loadSource(who: string, ctx: SslContext, src: VerifySource): void {
  *
  * @example
  * ```ts
- * import { sslMakeClientContext, sslLoadVerifySource } from 'openssl-ports';
+ * import { sslMakeClientContext, sslLoadVerifySource, sslSetVerify, sslSetVerifyHostname } from 'openssl-ports';
  * const ctx = sslMakeClientContext();
  * sslLoadVerifySource(ctx, 'certs/root-ca.pem');
  * sslLoadVerifySource(ctx, ['directory', '/etc/ssl/certs'], { try: true });
+ * // Trust alone verifies nothing: a context from sslMakeClientContext checks only when told to.
+ * sslSetVerify(ctx, true);
+ * sslSetVerifyHostname(ctx, true);
  * ```
  */
 export function sslLoadVerifySource(context: SslContext, src: VerifySource, options: LoadVerifySourceOptions = {}): void {
   const who = 'sslLoadVerifySource';
   const ctx = contextOf(who, context);
+  const opts = assertKnownOptions(who, options, VERIFY_SOURCE_OPTIONS) as LoadVerifySourceOptions;
   ctx.assertMutable(who);
   try {
     loadSource(who, ctx, src);
   } catch (e) {
     clearErrors();
-    if (options?.try && !(e instanceof TypeError) && !(e instanceof RangeError)) return;
+    if (opts.try && !(e instanceof TypeError) && !(e instanceof RangeError)) return;
     throw e;
   }
 }
@@ -235,10 +244,11 @@ export function sslLoadVerifySource(context: SslContext, src: VerifySource, opti
  *
  * @example
  * ```ts
- * import { sslMakeClientContext, sslLoadDefaultVerifySources, sslSetVerify } from 'openssl-ports';
+ * import { sslMakeClientContext, sslLoadDefaultVerifySources, sslSetVerify, sslSetVerifyHostname } from 'openssl-ports';
  * const ctx = sslMakeClientContext();
  * sslLoadDefaultVerifySources(ctx);
  * sslSetVerify(ctx, true);
+ * sslSetVerifyHostname(ctx, true);
  * ```
  */
 export function sslLoadDefaultVerifySources(context: SslContext): void {
@@ -260,10 +270,12 @@ export function sslLoadDefaultVerifySources(context: SslContext): void {
  *
  * @example
  * ```ts
- * import { sslMakeClientContext, sslLoadVerifyRootCertificates } from 'openssl-ports';
+ * import { sslMakeClientContext, sslLoadVerifyRootCertificates, sslSetVerify, sslSetVerifyHostname } from 'openssl-ports';
  * const ctx = sslMakeClientContext();
  * sslLoadVerifyRootCertificates(ctx, 'certs/root-ca.pem');
  * sslLoadVerifyRootCertificates(ctx, null, 'certs/ca-dir');
+ * sslSetVerify(ctx, true); // trust alone verifies nothing
+ * sslSetVerifyHostname(ctx, true);
  * ```
  */
 export function sslLoadVerifyRootCertificates(contextOrListener: SslContext | SslListener, pathname: string | null, dirname: string | null = null): void {

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { contextOf, SslContext } from './context.js';
+import { contextOf, isSslServerContext, type SslContext } from './context.js';
 import { alpnWire } from '../engine/connection.js';
 import { assertFunction, typeError } from '../assert.js';
 
@@ -71,7 +71,7 @@ export function sslSetServerNameIdentificationCallback(context: SslContext, call
   ctx.sniCallback = (hostname: string) => {
     const r = callback(hostname);
     if (r === null || r === undefined || (r as unknown) === false) return null;
-    if (r instanceof SslContext && r.side === 'server') return r;
+    if (isSslServerContext(r)) return r;
     throw new TypeError(`${who}: the callback must return a server context or null`);
   };
 }

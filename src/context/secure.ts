@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { SslContext } from './context.js';
+import { newContext, stateOf, type SslContext } from './context.js';
 import { sslLoadDefaultVerifySources, sslSetCiphers } from './credentials.js';
 import { verifySourcesKey } from './verify-sources.js';
 
@@ -16,10 +16,11 @@ let cached: { key: string; ctx: SslContext } | null = null;
 /** @internal turns `ctx` into a secure context (default sources, verify, hostname, ciphers) and seals it. */
 export function makeSecure(ctx: SslContext): void {
   sslLoadDefaultVerifySources(ctx);
-  ctx.verify = 'require';
-  ctx.verifyHostname = true;
+  const s = stateOf(ctx);
+  s.verify = 'require';
+  s.verifyHostname = true;
   sslSetCiphers(ctx, SECURE_CIPHERS);
-  ctx.sealed = true;
+  s.sealed = true;
 }
 
 /**
@@ -37,7 +38,7 @@ export function makeSecure(ctx: SslContext): void {
 export function sslSecureClientContext(): SslContext {
   const key = verifySourcesKey();
   if (cached && cached.key === key) return cached.ctx;
-  const ctx = new SslContext('client', 'secure', 'sslSecureClientContext');
+  const ctx = newContext('client', 'secure', 'sslSecureClientContext');
   makeSecure(ctx);
   cached = { key, ctx };
   return ctx;

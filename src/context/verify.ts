@@ -4,14 +4,19 @@
  *
  * @module
  */
-import { contextOf, SslContext } from './context.js';
+import { contextOf, type SslContext } from './context.js';
 import type { SslListener } from '../entry/server.js';
 import { isSslPort, type SslPort } from '../ports/ports.js';
 import { connectionOf } from '../ports/registry.js';
+import { typeError } from '../assert.js';
 
 type Target = SslContext | SslListener | SslPort;
 
 function setVerify(who: string, target: Target, on: unknown, mode: 'try' | 'require'): void | Promise<void> {
+  if (on !== null && typeof on === 'object' && [Object.prototype, null].includes(Object.getPrototypeOf(on))) {
+    // A node:tls-style options object ({ rejectUnauthorized: false } …) would read as "on": refuse it.
+    throw typeError(who, 'on', 'a boolean (this procedure takes no options object)', on);
+  }
   if (isSslPort(target)) {
     const conn = connectionOf(who, target);
     if (!on) {
@@ -29,7 +34,8 @@ function setVerify(who: string, target: Target, on: unknown, mode: 'try' | 'requ
 /**
  * Requires a verified peer certificate. On a context or listener, for each later connection (a
  * failure aborts the handshake with an alert); on an SSL port, verifies now and resolves, or rejects
- * with an `SslError` ("sslSetVerify: failed …").
+ * with an `SslError` ("sslSetVerify: failed …"). `on` is read as a truth value, as in the seed, except
+ * that a plain object (a node:tls-style `{ rejectUnauthorized }`) is a `TypeError`.
  *
  * @example
  * ```ts

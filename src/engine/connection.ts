@@ -17,8 +17,8 @@ import { created, freed } from '../ffi/objects.js';
 import { attachHooks, detachHooks, trampolines, TLSEXT_ERR, type SslHooks } from '../ffi/callbacks.js';
 import type { Ptr } from '../ffi/bindings.js';
 import { SslError, reasonCode, statusFromSslError } from '../errors.js';
-import { SslContext } from '../context/context.js';
-import { SslInputPort, SslOutputPort, type PortOwner } from '../ports/ports.js';
+import { isSslServerContext, stateOf, type SslContext } from '../context/context.js';
+import { makePorts, type SslInputPort, type SslOutputPort, type PortOwner } from '../ports/ports.js';
 
 const SSL_ERROR_NONE = 0;
 const SSL_ERROR_SSL = 1;
@@ -40,6 +40,11 @@ const X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS = 0x4;
 const SLICE = 16 * 1024;
 /** How long live verification (renegotiation, post-handshake auth) may wait for the peer. */
 const VERIFY_TIMEOUT = 30_000;
+
+/** A fully qualified name's trailing dot dropped (`example.com.` is `example.com`; RFC 6066 for SNI). */
+function absoluteToPlain(name: string): string {
+  return name.length > 1 && name.endsWith('.') ? name.slice(0, -1) : name;
+}
 
 /** Everything a connection is made from. */
 export interface ConnectionOptions {
@@ -218,17 +223,18 @@ export class Connection implements PortOwner, SslHooks {
     this.reuseSession = o.reuseSession ?? true;
     this.signal = o.signal ?? null;
     this.raiseAs = o.raiseAs ?? null;
-    this.verify = o.context.verify;
+    const cs = stateOf(o.context);
+    this.verify = cs.verify;
     // Both sides: a server checks the client's certificate against the hostname it was given
     // (portsToSslPorts in accept mode), as Racket's wrap-ports does.
-    this.checkHostname = o.context.verifyHostname;
+    this.checkHostname = cs.verifyHostname;
     this.handshakePromise = new Promise<void>((resolve, reject) => {
       this.handshake = { resolve, reject };
     });
     this.handshakePromise.catch(() => {});
 
     clearErrors();
-    const s = ssl.SSL_new(o.context.ptr);
+    const s = ssl.SSL_new(cs.ptr);
     if (!s) throw new SslError(`${o.who}: cannot create connection (${drainErrors().map((e) => e.reason).join('; ')})`, { status: 'ssl' });
     created('SSL', s);
     const rbio = crypto.BIO_new(crypto.BIO_s_mem());
@@ -250,8 +256,7 @@ export class Connection implements PortOwner, SslHooks {
     this.wbio = wbio;
     attachHooks(s, this);
 
-    this.inputPort = new SslInputPort(this);
-    this.outputPort = new SslOutputPort(this);
+    [this.inputPort, this.outputPort] = makePorts(this);
 
     try {
       this.configure(o);
@@ -279,8 +284,10 @@ export class Connection implements PortOwner, SslHooks {
     if (o.mode === 'connect') {
       ssl.SSL_set_connect_state(s);
       ssl.SSL_set_post_handshake_auth(s, 1);
-      if (o.hostname && !isIP(o.hostname)) {
-        if (ssl.SSL_ctrl(s, SSL_CTRL_SET_TLSEXT_HOSTNAME, 0, Buffer.from(`${o.hostname}\0`)) !== 1) {
+      // RFC 6066: the name is sent without a trailing dot. (Entry points refuse names with NUL characters.)
+      const sni = o.hostname ? absoluteToPlain(o.hostname) : null;
+      if (sni && !isIP(sni)) {
+        if (sni.includes('\0') || ssl.SSL_ctrl(s, SSL_CTRL_SET_TLSEXT_HOSTNAME, 0, Buffer.from(`${sni}\0`)) !== 1) {
           throw this.opensslError(`invalid server name ${JSON.stringify(o.hostname)}`, SSL_ERROR_SSL);
         }
       }
@@ -289,7 +296,7 @@ export class Connection implements PortOwner, SslHooks {
         if (ssl.SSL_set_alpn_protos(s, wire, wire.length) !== 0) throw this.opensslError('cannot set ALPN protocols', SSL_ERROR_SSL);
       }
       if (this.sessionKey && this.reuseSession) {
-        const session = o.context.sessions.get(this.sessionKey);
+        const session = stateOf(o.context).sessions.get(this.sessionKey);
         // Offer a copy, so that closing this connection without close_notify cannot spoil the cached one.
         const copy = session ? ssl.SSL_SESSION_dup(session) : 0;
         if (copy) {
@@ -301,8 +308,9 @@ export class Connection implements PortOwner, SslHooks {
       ssl.SSL_set_accept_state(s);
     }
     if (this.checkHostname) {
-      const name = this.hostname;
+      const name = this.hostname === null ? null : absoluteToPlain(this.hostname);
       if (!name) throw new SslError(`${o.who}: ${this.failedWord()} (hostname not provided for verification)`, { code: 'ERR_SSL_NO_HOSTNAME' });
+      if (name.includes('\0')) throw new RangeError(`${o.who}: hostname must not contain a NUL character`);
       const param = ssl.SSL_get0_param(s);
       const ok = isIP(name)
         ? this.n.crypto.X509_VERIFY_PARAM_set1_ip_asc(param, name)
@@ -780,7 +788,7 @@ export class Connection implements PortOwner, SslHooks {
   }
 
   onAlpnSelect(out: unknown, outLen: unknown, client: unknown, clientLen: number): number {
-    const alpn = this.context.serverAlpn ?? this.originalContext.serverAlpn;
+    const alpn = stateOf(this.context).serverAlpn ?? stateOf(this.originalContext).serverAlpn;
     if (!alpn) return TLSEXT_ERR.NOACK;
     const r = this.n.ssl.SSL_select_next_proto(out, outLen, alpn.wire, alpn.wire.length, client, clientLen);
     if (r === 1) return TLSEXT_ERR.OK;
@@ -788,12 +796,12 @@ export class Connection implements PortOwner, SslHooks {
   }
 
   onKeylog(line: string): void {
-    const logger = this.context.keylogger ?? this.originalContext.keylogger;
+    const logger = stateOf(this.context).keylogger ?? stateOf(this.originalContext).keylogger;
     if (logger) logger(Buffer.from(line, 'latin1'));
   }
 
   onServername(): number {
-    const cb = this.originalContext.sniCallback;
+    const cb = stateOf(this.originalContext).sniCallback;
     const name = this.n.ssl.SSL_get_servername(this.ssl, 0);
     if (name === null) return TLSEXT_ERR.NOACK;
     if (!cb) return TLSEXT_ERR.OK; // acknowledge: the session records the name, which resumption checks
@@ -805,8 +813,8 @@ export class Connection implements PortOwner, SslHooks {
       this.callbackError = new Error(`server name callback failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
       return TLSEXT_ERR.ALERT_FATAL;
     }
-    if (next instanceof SslContext && next.side === 'server' && next !== this.context) {
-      this.n.ssl.SSL_set_SSL_CTX(this.ssl, next.ptr);
+    if (isSslServerContext(next) && next !== this.context) {
+      this.n.ssl.SSL_set_SSL_CTX(this.ssl, stateOf(next).ptr);
       this.context = next;
     }
     return TLSEXT_ERR.OK;
@@ -818,13 +826,8 @@ export class Connection implements PortOwner, SslHooks {
     // without close_notify, which is how the seed closes ports by default.
     const copy = this.n.ssl.SSL_SESSION_dup(session);
     if (!copy) return false;
-    const sessions = this.originalContext.sessions;
-    const old = sessions.get(this.sessionKey);
-    if (old) {
-      this.n.ssl.SSL_SESSION_free(old);
-      freed('SSL_SESSION');
-    }
-    sessions.set(this.sessionKey, created('SSL_SESSION', copy));
+    // The context's cache owns the copy from now on (bounded: it may evict and free another).
+    stateOf(this.originalContext).sessions.set(this.sessionKey, created('SSL_SESSION', copy));
     return false;
   }
 

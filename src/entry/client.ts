@@ -11,7 +11,7 @@ import { clientContextFor, type SslContext } from '../context/context.js';
 import type { SslProtocol } from '../context/protocols.js';
 import type { SslInputPort, SslOutputPort } from '../ports/ports.js';
 import { SslError } from '../errors.js';
-import { assertPortNumber, assertString } from '../assert.js';
+import { assertHostname, assertPortNumber } from '../assert.js';
 import { abortError, checkAlpnList, checkOptionsObject, checkSignal, checkTimeout, DEFAULT_HANDSHAKE_TIMEOUT } from './options.js';
 
 /**
@@ -33,7 +33,10 @@ export interface SslConnectOptions {
   alpn?: Uint8Array[];
   /** Cancels the connection attempt (the seed's `ssl-connect/enable-break`). */
   signal?: AbortSignal;
-  /** Gives up when the TCP connection and handshake take longer than this (ms). Default: 30 s for the handshake. */
+  /**
+   * Gives up when the TCP connection and handshake take longer than this (ms). Default: 30 s for the
+   * handshake. `0`, `Infinity` or any value of 2**31 - 1 or more: no limit; negative: `RangeError`.
+   */
   timeout?: number;
   /**
    * The server's name when `hostname` is only its address (Gerbil's `host:`), e.g. an IP: sent as SNI
@@ -43,6 +46,8 @@ export interface SslConnectOptions {
   /** Resume a session cached on the context for this host and port (default true). */
   reuseSession?: boolean;
 }
+
+const CONNECT_OPTIONS: Record<keyof SslConnectOptions, true> = { alpn: true, signal: true, timeout: true, host: true, reuseSession: true };
 
 /**
  * The two ports of a connection: `[input, output]`.
@@ -76,7 +81,7 @@ export async function sslConnect(
   options: SslConnectOptions = {},
 ): Promise<SslPorts> {
   const who = 'sslConnect';
-  assertString(who, 'hostname', hostname);
+  assertHostname(who, 'hostname', hostname);
   let host = hostname;
   let port = portNo;
   if (port === undefined) {
@@ -87,12 +92,12 @@ export async function sslConnect(
     port = Number(m[2]);
   }
   assertPortNumber(who, 'portNo', port, 1);
-  const opts = checkOptionsObject(who, options) as SslConnectOptions;
+  const opts = checkOptionsObject(who, options, CONNECT_OPTIONS) as SslConnectOptions;
   const alpn = checkAlpnList(who, opts.alpn);
   alpnWire(who, alpn); // validate before connecting
   const signal = checkSignal(who, opts.signal);
   const timeout = checkTimeout(who, opts.timeout);
-  if (opts.host !== undefined && opts.host !== null) assertString(who, 'host', opts.host);
+  if (opts.host !== undefined && opts.host !== null) assertHostname(who, 'host', opts.host);
   const context = clientContextFor(who, clientProtocol);
   if (signal?.aborted) throw abortError(who, signal);
 
@@ -100,7 +105,8 @@ export async function sslConnect(
   // Ciphertext goes straight from the socket's one read buffer into OpenSSL (Node's onread option).
   const reads = new ReadRelay();
   const socket = await openSocket(who, host, port, timeout, signal, reads);
-  const left = timeout === null ? DEFAULT_HANDSHAKE_TIMEOUT : Math.max(1, timeout - (Date.now() - started));
+  // 0: no limit; otherwise what is left of the limit after the TCP connection.
+  const left = timeout === null ? DEFAULT_HANDSHAKE_TIMEOUT : timeout === 0 ? 0 : Math.max(1, timeout - (Date.now() - started));
   const serverName = opts.host ?? host;
   return startConnection({
     who,
@@ -163,7 +169,7 @@ export function openSocket(
     socket.once('connect', onConnect);
     socket.once('error', onError);
     signal?.addEventListener('abort', onAbort, { once: true });
-    if (timeout !== null) {
+    if (timeout !== null && timeout > 0) {
       timer = setTimeout(() => done(new SslError(`${who}: connect failed (timed out after ${timeout} ms)`, { code: 'ETIMEDOUT' })), timeout);
     }
   });

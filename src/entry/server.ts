@@ -8,10 +8,10 @@
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { startConnection } from './start.js';
 import { adoptSocketReads, ReadRelay } from './socket-reads.js';
-import { CONTEXT_SLOT, serverContextFor, type SslContext } from '../context/context.js';
+import { carryContext, serverContextFor, type SslContext } from '../context/context.js';
 import type { SslProtocol } from '../context/protocols.js';
 import { SslError } from '../errors.js';
-import { assertInteger, assertPortNumber, typeError } from '../assert.js';
+import { assertHostname, assertInteger, assertPortNumber, typeError } from '../assert.js';
 import { abortError, checkOptionsObject, checkSignal, checkTimeout, DEFAULT_HANDSHAKE_TIMEOUT } from './options.js';
 import type { SslPorts } from './client.js';
 import { gerbilListenArguments } from './listen-address.js';
@@ -29,9 +29,31 @@ import type { SslListenOptions } from '../gerbil.js';
 export interface SslAcceptOptions {
   /** Cancels the wait and the handshake (the seed's `ssl-accept/enable-break`). */
   signal?: AbortSignal;
-  /** Handshake time limit in ms (default: the listener's, 30 s). */
+  /** Handshake time limit in ms (default: the listener's, 30 s); `0`, `Infinity` or 2**31 - 1 and more: no limit. */
   timeout?: number;
 }
+
+/** What the module's procedures (and `listenerServer`) reach inside a listener. */
+interface ListenerInternals {
+  readonly server: Server;
+  nextSocket(who: string, signal: AbortSignal | null): Promise<Socket>;
+  ready(): boolean;
+  close(): Promise<void>;
+}
+let constructing = false;
+let listenerInternals: (l: SslListener) => ListenerInternals;
+let makeListener: (server: Server, context: SslContext) => SslListener;
+
+/**
+ * The TCP server of a listener (for the library's other modules).
+ *
+ * @internal
+ */
+export function listenerServer(l: SslListener): Server {
+  return listenerInternals(l).server;
+}
+
+const ACCEPT_OPTIONS: Record<keyof SslAcceptOptions, true> = { signal: true, timeout: true };
 
 /**
  * An SSL listener (`ssl-listener?`): a bound TCP listener with a server context. Iterate it with
@@ -46,49 +68,69 @@ export interface SslAcceptOptions {
  * ```
  */
 export class SslListener implements AsyncIterable<SslPorts>, AsyncDisposable {
-  /** @internal */ readonly [CONTEXT_SLOT]: SslContext;
-  /** @internal */ readonly server: Server;
-  /** Handshake time limit for accepted connections (ms; 0 = none). */
-  handshakeTimeout = DEFAULT_HANDSHAKE_TIMEOUT;
-  private readonly queue: Socket[] = [];
-  private readonly waiters: Array<{ resolve: (s: Socket) => void; reject: (e: Error) => void }> = [];
-  private closed = false;
+  readonly #context: SslContext;
+  readonly #server: Server;
+  #handshakeTimeout = DEFAULT_HANDSHAKE_TIMEOUT;
+  readonly #queue: Socket[] = [];
+  readonly #waiters: Array<{ resolve: (s: Socket) => void; reject: (e: Error) => void }> = [];
+  #closed = false;
 
-  /** @internal use sslListen. */
-  constructor(server: Server, context: SslContext) {
-    this.server = server;
-    this[CONTEXT_SLOT] = context;
+  /** Use {@link sslListen}. */
+  private constructor(server: Server, context: SslContext) {
+    if (!constructing) throw new TypeError('SslListener: use sslListen to make a listener');
+    constructing = false;
+    this.#server = server;
+    this.#context = context;
+    carryContext(this, context);
     server.on('connection', (socket: Socket) => {
       socket.setNoDelay(true);
       socket.on('error', () => {}); // until a Connection takes it over
-      const w = this.waiters.shift();
+      const w = this.#waiters.shift();
       if (w) w.resolve(socket);
       else {
-        this.queue.push(socket);
+        this.#queue.push(socket);
         // A connection that closes before it is accepted leaves the queue.
         socket.once('close', () => {
-          const i = this.queue.indexOf(socket);
-          if (i >= 0) this.queue.splice(i, 1);
+          const i = this.#queue.indexOf(socket);
+          if (i >= 0) this.#queue.splice(i, 1);
         });
       }
     });
     server.on('error', () => {});
+    // Nothing can be added: assigning to a field that is not there throws in strict code.
+    Object.freeze(this);
   }
 
   /** The server context of the listener. */
   get context(): SslContext {
-    return this[CONTEXT_SLOT];
+    return this.#context;
   }
 
   /** Whether the listener is closed. */
   get isClosed(): boolean {
-    return this.closed;
+    return this.#closed;
   }
 
-  /** @internal the next TCP connection. */
-  nextSocket(who: string, signal: AbortSignal | null): Promise<Socket> {
-    if (this.closed) return Promise.reject(new SslError(`${who}: the listener is closed`, { code: 'ERR_SSL_LISTENER_CLOSED' }));
-    const s = this.queue.shift();
+  /**
+   * Handshake time limit for accepted connections (ms, default 30 s). The rule of every timeout option:
+   * `0`, `Infinity` or any value of 2**31 - 1 or more means no limit (read back as 0); a negative value
+   * is a `RangeError`.
+   */
+  get handshakeTimeout(): number {
+    return this.#handshakeTimeout;
+  }
+
+  /** Sets the handshake time limit (a `RangeError` for a negative value, as for every timeout option). */
+  set handshakeTimeout(ms: number) {
+    const who = 'SslListener.handshakeTimeout';
+    if (typeof ms !== 'number') throw typeError(who, 'handshakeTimeout', 'a number of milliseconds', ms);
+    this.#handshakeTimeout = checkTimeout(who, ms, 'handshakeTimeout') ?? 0;
+  }
+
+  /** The next TCP connection. */
+  #nextSocket(who: string, signal: AbortSignal | null): Promise<Socket> {
+    if (this.#closed) return Promise.reject(new SslError(`${who}: the listener is closed`, { code: 'ERR_SSL_LISTENER_CLOSED' }));
+    const s = this.#queue.shift();
     if (s) return Promise.resolve(s);
     return new Promise<Socket>((resolve, reject) => {
       const waiter = {
@@ -102,18 +144,13 @@ export class SslListener implements AsyncIterable<SslPorts>, AsyncDisposable {
         },
       };
       const onAbort = (): void => {
-        const i = this.waiters.indexOf(waiter);
-        if (i >= 0) this.waiters.splice(i, 1);
+        const i = this.#waiters.indexOf(waiter);
+        if (i >= 0) this.#waiters.splice(i, 1);
         reject(abortError(who, signal!));
       };
       signal?.addEventListener('abort', onAbort, { once: true });
-      this.waiters.push(waiter);
+      this.#waiters.push(waiter);
     });
-  }
-
-  /** @internal whether a TCP connection is waiting to be accepted. */
-  get ready(): boolean {
-    return this.queue.length > 0;
   }
 
   /**
@@ -138,22 +175,27 @@ export class SslListener implements AsyncIterable<SslPorts>, AsyncDisposable {
    * ```
    */
   close(): Promise<void> {
-    if (this.closed) return Promise.resolve();
-    this.closed = true;
-    for (const w of this.waiters.splice(0)) w.reject(new SslError('sslAccept: the listener is closed', { code: 'ERR_SSL_LISTENER_CLOSED' }));
-    for (const s of this.queue.splice(0)) s.destroy();
+    return this.#close();
+  }
+
+  /** Closes the listener: pending accepts fail, queued connections are dropped. */
+  #close(): Promise<void> {
+    if (this.#closed) return Promise.resolve();
+    this.#closed = true;
+    for (const w of this.#waiters.splice(0)) w.reject(new SslError('sslAccept: the listener is closed', { code: 'ERR_SSL_LISTENER_CLOSED' }));
+    for (const s of this.#queue.splice(0)) s.destroy();
     // Stop listening now; connections already accepted live on (server.close's callback would wait for them).
-    this.server.close();
+    this.#server.close();
     return new Promise<void>((resolve) => setImmediate(resolve));
   }
 
   /** Accepts connections one after another until the listener is closed; failed handshakes are skipped. */
   async *[Symbol.asyncIterator](): AsyncIterator<SslPorts> {
-    while (!this.closed) {
+    while (!this.#closed) {
       try {
         yield await sslAccept(this);
       } catch (e) {
-        if (this.closed) return;
+        if (this.#closed) return;
         if (e instanceof SslError) continue; // one client's failed handshake does not stop the loop
         throw e;
       }
@@ -162,12 +204,40 @@ export class SslListener implements AsyncIterable<SslPorts>, AsyncDisposable {
 
   /** Closes the listener (`await using`). */
   async [Symbol.asyncDispose](): Promise<void> {
-    await this.close();
+    await this.#close();
+  }
+
+  static {
+    listenerInternals = (l) => ({
+      server: l.#server,
+      nextSocket: (who, signal) => l.#nextSocket(who, signal),
+      ready: () => l.#queue.length > 0,
+      close: () => l.#close(),
+    });
+    makeListener = (server, context) => {
+      constructing = true;
+      const l = new SslListener(server, context);
+      return l;
+    };
   }
 }
 
 /** The largest backlog: the C `int` the kernel's listen() takes. */
 const MAX_BACKLOG = 2 ** 31 - 1;
+
+// What `util.inspect` shows; defined here so that it stays out of the declarations.
+Object.defineProperty(SslListener.prototype, Symbol.for('nodejs.util.inspect.custom'), {
+  value: function inspectListener(this: SslListener, _depth: number, options: object, inspect: (v: unknown, o: object) => string): string {
+    const a = listenerInternals(this).server.address();
+    const shown = {
+      address: a && typeof a === 'object' ? a.address : null,
+      port: a && typeof a === 'object' ? a.port : null,
+      closed: this.isClosed,
+      handshakeTimeout: this.handshakeTimeout,
+    };
+    return `SslListener ${inspect(shown, options)}`;
+  },
+});
 
 function checkListener(who: string, v: unknown): SslListener {
   if (v instanceof SslListener) return v;
@@ -228,6 +298,7 @@ export async function sslListen(
     host = hostname;
     protocol = serverProtocol;
   }
+  if (host !== null) assertHostname(who, 'hostname', host);
   const context = serverContextFor(who, protocol);
   const server = createServer({ noDelay: true, allowHalfOpen: true });
   await new Promise<void>((resolve, reject) => {
@@ -239,7 +310,7 @@ export async function sslListen(
       resolve();
     });
   });
-  return new SslListener(server, context);
+  return makeListener(server, context);
 }
 
 /**
@@ -255,11 +326,11 @@ export async function sslListen(
 export async function sslAccept(listener: SslListener, options: SslAcceptOptions = {}): Promise<SslPorts> {
   const who = 'sslAccept';
   const l = checkListener(who, listener);
-  const opts = checkOptionsObject(who, options) as SslAcceptOptions;
+  const opts = checkOptionsObject(who, options, ACCEPT_OPTIONS) as SslAcceptOptions;
   const signal = checkSignal(who, opts.signal);
   const timeout = checkTimeout(who, opts.timeout);
   if (signal?.aborted) throw abortError(who, signal);
-  const socket = await l.nextSocket(who, signal);
+  const socket = await listenerInternals(l).nextSocket(who, signal);
   // Ciphertext goes straight from the shared read buffer into OpenSSL, as on client sockets.
   const reads = new ReadRelay();
   const early = adoptSocketReads(socket, reads);
@@ -291,7 +362,7 @@ export async function sslAccept(listener: SslListener, options: SslAcceptOptions
  * ```
  */
 export async function sslClose(listener: SslListener): Promise<void> {
-  await checkListener('sslClose', listener).close();
+  await listenerInternals(checkListener('sslClose', listener)).close();
 }
 
 /**
@@ -318,7 +389,7 @@ export function isSslListener(v: unknown): v is SslListener {
  */
 export function sslListenerPort(listener: SslListener): number {
   const l = checkListener('sslListenerPort', listener);
-  const a = l.server.address() as AddressInfo | null;
+  const a = listenerInternals(l).server.address() as AddressInfo | null;
   if (!a) throw new SslError('sslListenerPort: the listener is closed', { code: 'ERR_SSL_LISTENER_CLOSED' });
   return a.port;
 }
@@ -335,7 +406,7 @@ export function sslListenerPort(listener: SslListener): number {
  */
 export function sslListenerFileno(listener: SslListener): number {
   const l = checkListener('sslListenerFileno', listener);
-  const handle = (l.server as unknown as { _handle?: { fd?: number } })._handle;
+  const handle = (listenerInternals(l).server as unknown as { _handle?: { fd?: number } })._handle;
   return typeof handle?.fd === 'number' ? handle.fd : -1;
 }
 
@@ -350,5 +421,5 @@ export function sslListenerFileno(listener: SslListener): number {
  * ```
  */
 export function sslListenerAcceptReady(listener: SslListener): boolean {
-  return checkListener('sslListenerAcceptReady', listener).ready;
+  return listenerInternals(checkListener('sslListenerAcceptReady', listener)).ready();
 }

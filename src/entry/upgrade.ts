@@ -11,7 +11,7 @@ import { Duplex } from 'node:stream';
 import { startConnection } from './start.js';
 import { contextOf, type SslContext } from '../context/context.js';
 import { sslSecureClientContext } from '../context/secure.js';
-import { assertBytes, assertString, typeError } from '../assert.js';
+import { assertBytes, assertHostname, typeError } from '../assert.js';
 import { asCaller } from '../errors.js';
 import { checkOptionsObject, checkTimeout, DEFAULT_HANDSHAKE_TIMEOUT } from './options.js';
 import type { SslPorts } from './client.js';
@@ -26,7 +26,7 @@ import type { SslPorts } from './client.js';
  * ```
  */
 export interface SslClientUpgradeOptions {
-  /** Handshake time limit in ms (default 30 s). */
+  /** Handshake time limit in ms (default 30 s); `0`, `Infinity` or 2**31 - 1 and more: no limit; negative: `RangeError`. */
   timeout?: number;
   /** The client context (default: `defaultClientSslContext()`, which verifies against the system store). */
   context?: SslContext;
@@ -49,11 +49,14 @@ export interface SslClientUpgradeOptions {
  * ```
  */
 export interface SslServerUpgradeOptions {
-  /** Handshake time limit in ms (default 30 s). */
+  /** Handshake time limit in ms (default 30 s); `0`, `Infinity` or 2**31 - 1 and more: no limit; negative: `RangeError`. */
   timeout?: number;
   /** Ciphertext already read from the socket (e.g. the start of the ClientHello after "STARTTLS\r\n"). */
   initialData?: Uint8Array;
 }
+
+const CLIENT_UPGRADE_OPTIONS: Record<keyof SslClientUpgradeOptions, true> = { timeout: true, context: true, host: true, initialData: true, reuseSession: true };
+const SERVER_UPGRADE_OPTIONS: Record<keyof SslServerUpgradeOptions, true> = { timeout: true, initialData: true };
 
 function checkSocket(who: string, socket: unknown): Duplex {
   if (socket instanceof Duplex) return socket;
@@ -77,12 +80,12 @@ function checkSocket(who: string, socket: unknown): Duplex {
 export async function sslClientUpgrade(socket: Duplex, options: SslClientUpgradeOptions = {}): Promise<SslPorts> {
   const who = 'sslClientUpgrade';
   const s = checkSocket(who, socket);
-  const opts = checkOptionsObject(who, options) as SslClientUpgradeOptions;
+  const opts = checkOptionsObject(who, options, CLIENT_UPGRADE_OPTIONS) as SslClientUpgradeOptions;
   const timeout = checkTimeout(who, opts.timeout);
   const host = opts.host ?? null;
-  if (host !== null) assertString(who, 'host', host);
+  if (host !== null) assertHostname(who, 'host', host);
   if (opts.initialData !== undefined) assertBytes(who, 'initialData', opts.initialData);
-  const context = opts.context === undefined || opts.context === null ? asCaller(who, sslSecureClientContext) : contextOf(who, opts.context, { side: 'client' });
+  const context = opts.context === undefined || opts.context === null ? asCaller(who, sslSecureClientContext) : contextOf(who, opts.context, { side: 'client' }).handle;
   return upgrade(who, 'connect', s, context, host, timeout, opts.initialData, opts.reuseSession ?? true);
 }
 
@@ -101,8 +104,8 @@ export async function sslClientUpgrade(socket: Duplex, options: SslClientUpgrade
 export async function sslServerUpgrade(socket: Duplex, context: SslContext, options: SslServerUpgradeOptions = {}): Promise<SslPorts> {
   const who = 'sslServerUpgrade';
   const s = checkSocket(who, socket);
-  const ctx = contextOf(who, context, { side: 'server' });
-  const opts = checkOptionsObject(who, options) as SslServerUpgradeOptions;
+  const ctx = contextOf(who, context, { side: 'server' }).handle;
+  const opts = checkOptionsObject(who, options, SERVER_UPGRADE_OPTIONS) as SslServerUpgradeOptions;
   const timeout = checkTimeout(who, opts.timeout);
   if (opts.initialData !== undefined) assertBytes(who, 'initialData', opts.initialData);
   return upgrade(who, 'accept', s, ctx, null, timeout, opts.initialData, false);

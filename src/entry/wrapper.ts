@@ -10,7 +10,7 @@ import { startConnection } from './start.js';
 import { SslContext, clientContextFor, serverContextFor, contextOf } from '../context/context.js';
 import type { SslProtocol } from '../context/protocols.js';
 import { SslError } from '../errors.js';
-import { typeError, assertString } from '../assert.js';
+import { typeError, assertHostname } from '../assert.js';
 import { checkAlpnList, checkOptionsObject, checkSignal, checkTimeout, DEFAULT_HANDSHAKE_TIMEOUT } from './options.js';
 import type { SslPorts } from './client.js';
 
@@ -61,11 +61,16 @@ export interface PortsToSslPortsOptions {
   alpn?: Uint8Array[];
   /** Cancels the handshake. */
   signal?: AbortSignal;
-  /** Handshake time limit in ms (default 30 s; 0 = none). */
+  /** Handshake time limit in ms (default 30 s); `0`, `Infinity` or 2**31 - 1 and more: no limit; negative: `RangeError`. */
   timeout?: number;
   /** Resume a session cached on the context for `hostname` (default true). */
   reuseSession?: boolean;
 }
+
+const WRAP_OPTIONS: Record<keyof PortsToSslPortsOptions, true> = {
+  mode: true, context: true, encrypt: true, closeOriginal: true, shutdownOnClose: true, error: true,
+  hostname: true, alpn: true, signal: true, timeout: true, reuseSession: true,
+};
 
 /**
  * Runs TLS over `input` (ciphertext from the peer) and `output` (ciphertext to the peer) and resolves
@@ -84,7 +89,7 @@ export async function portsToSslPorts(input: Readable, output: Writable, options
   const who = 'portsToSslPorts';
   if (!(input instanceof Readable) && !isReadableLike(input)) throw typeError(who, 'input', 'a Readable stream', input);
   if (!(output instanceof Writable) && !isWritableLike(output)) throw typeError(who, 'output', 'a Writable stream', output);
-  const opts = checkOptionsObject(who, options) as PortsToSslPortsOptions;
+  const opts = checkOptionsObject(who, options, WRAP_OPTIONS) as PortsToSslPortsOptions;
   const mode = opts.mode ?? 'accept';
   if (mode !== 'connect' && mode !== 'accept') throw new RangeError(`${who}: mode must be 'connect' or 'accept', got ${JSON.stringify(mode)}`);
   const alpn = checkAlpnList(who, opts.alpn);
@@ -93,13 +98,13 @@ export async function portsToSslPorts(input: Readable, output: Writable, options
     throw new SslError(`${who}: alpn is only for connect mode; use sslSetServerAlpn on the server context`, { code: 'ERR_SSL_ALPN_ACCEPT' });
   }
   const hostname = opts.hostname ?? null;
-  if (hostname !== null) assertString(who, 'hostname', hostname);
+  if (hostname !== null) assertHostname(who, 'hostname', hostname);
   if (opts.error !== undefined && typeof opts.error !== 'function') throw typeError(who, 'error', 'a function', opts.error);
   const signal = checkSignal(who, opts.signal);
   const timeout = checkTimeout(who, opts.timeout);
   let context: SslContext;
   if (opts.context !== undefined && opts.context !== null) {
-    context = contextOf(who, opts.context, { side: mode === 'connect' ? 'client' : 'server' });
+    context = contextOf(who, opts.context, { side: mode === 'connect' ? 'client' : 'server' }).handle;
   } else {
     context = mode === 'connect' ? clientContextFor(who, opts.encrypt ?? 'auto') : serverContextFor(who, opts.encrypt ?? 'auto');
   }

@@ -152,6 +152,8 @@ function declareSsl(lib: KoffiLibrary) {
     SSL_SESSION_dup: f<(s: Ptr) => Ptr>('uintptr_t SSL_SESSION_dup(uintptr_t s)'),
     SSL_SESSION_free: f<(s: Ptr) => void>('void SSL_SESSION_free(uintptr_t s)'),
     SSL_SESSION_is_resumable: f<(s: Ptr) => number>('int SSL_SESSION_is_resumable(uintptr_t s)'),
+    SSL_SESSION_get_time: f<(s: Ptr) => number>('long SSL_SESSION_get_time(uintptr_t s)'),
+    SSL_SESSION_get_timeout: f<(s: Ptr) => number>('long SSL_SESSION_get_timeout(uintptr_t s)'),
     SSL_export_keying_material: f<(ssl: Ptr, out: Mem, olen: number, label: Mem, llen: number, ctx: Mem, clen: number, use: number) => number>(
       'int SSL_export_keying_material(uintptr_t ssl, void *out, size_t olen, void *label, size_t llen, void *ctx, size_t clen, int use)',
     ),

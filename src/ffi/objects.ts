@@ -29,13 +29,13 @@ const live: Record<ObjectKind, number> = {
   SSL_SESSION: 0,
 };
 
-/** Records that the library now owns one more object of `kind`; returns `ptr` for chaining. */
+/** @internal records that the library now owns one more object of `kind`; returns `ptr` for chaining. */
 export function created(kind: ObjectKind, ptr: number): number {
   if (ptr !== 0) live[kind]++;
   return ptr;
 }
 
-/** Records that the library gave back one object of `kind`. */
+/** @internal records that the library gave back one object of `kind`. */
 export function freed(kind: ObjectKind): void {
   live[kind]--;
 }

@@ -10,7 +10,7 @@ import { native, clearErrors, type Native } from '../ffi/native.js';
 import { created, freed } from '../ffi/objects.js';
 import type { Ptr } from '../ffi/bindings.js';
 import { connectionOf } from '../ports/registry.js';
-import { assertString } from '../assert.js';
+import { assertHostname } from '../assert.js';
 import type { SslPort } from '../ports/ports.js';
 
 const NID_commonName = 13;
@@ -160,7 +160,7 @@ export function sslPeerCertificateHostnames(port: SslPort): string[] {
  */
 export function sslPeerCheckHostname(port: SslPort, hostname: string): boolean {
   const who = 'sslPeerCheckHostname';
-  assertString(who, 'hostname', hostname);
+  assertHostname(who, 'hostname', hostname);
   return withPeerCertificate(who, port, false, (x, n) => {
     // OpenSSL reads a leading dot as "any subdomain of" ('.example.com' would match '*.example.com'):
     // such a string is not a hostname, and no certificate is valid for it.

@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { native, readMemory, readPointer } from '../ffi/native.js';
 import { connectionOf } from '../ports/registry.js';
 import { protocolOfVersion, type SslProtocol } from '../context/protocols.js';
-import { SslListener } from '../entry/server.js';
+import { SslListener, listenerServer } from '../entry/server.js';
 import { SslInputPort, type SslPort } from '../ports/ports.js';
 import { SslError } from '../errors.js';
 
@@ -107,7 +107,7 @@ export function sslAddresses(portOrListener: SslPort | SslListener, portNumbers:
 export function sslAddresses(portOrListener: SslPort | SslListener, portNumbers = false): [string, string] | [string, number, string, number] {
   const who = 'sslAddresses';
   if (portOrListener instanceof SslListener) {
-    const a = portOrListener.server.address() as AddressInfo | null;
+    const a = listenerServer(portOrListener).address() as AddressInfo | null;
     if (!a) throw new SslError(`${who}: the listener is closed`, { code: 'ERR_SSL_LISTENER_CLOSED' });
     return portNumbers ? [a.address, a.port, '0.0.0.0', 0] : [a.address, '0.0.0.0'];
   }

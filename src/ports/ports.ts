@@ -21,8 +21,15 @@ export interface PortOwner {
   onPortClosed(which: 'input' | 'output'): void;
 }
 
-/** Marks the ports of this library and links them to their connection. */
-export const OWNER: unique symbol = Symbol('openssl-ports.connection');
+/** Set only while {@link makePorts} runs: the port constructors refuse to be called otherwise. */
+let constructing = 0;
+let inputOwner: (p: SslInputPort) => PortOwner | undefined;
+let outputOwner: (p: SslOutputPort) => PortOwner | undefined;
+
+function mayConstruct(what: string): void {
+  if (constructing === 0) throw new TypeError(`${what}: SSL ports are made by sslConnect, sslAccept, portsToSslPorts and the upgrades`);
+  constructing--;
+}
 
 const READ_HIGH_WATER_MARK = 64 * 1024;
 const WRITE_HIGH_WATER_MARK = 64 * 1024;
@@ -38,24 +45,29 @@ const WRITE_HIGH_WATER_MARK = 64 * 1024;
  * ```
  */
 export class SslInputPort extends Readable {
-  /** @internal */ readonly [OWNER]: PortOwner;
+  readonly #owner: PortOwner;
   /** @internal */ abandoned = false;
 
-  /** @internal created by the connection. */
-  constructor(owner: PortOwner) {
+  /** Ports are made by the library (see {@link isSslPort}). */
+  private constructor(owner: PortOwner) {
+    mayConstruct('SslInputPort');
     super({ highWaterMark: READ_HIGH_WATER_MARK });
-    this[OWNER] = owner;
+    this.#owner = owner;
   }
 
   /** @internal */
   override _read(): void {
-    this[OWNER].onInputRead();
+    this.#owner.onInputRead();
   }
 
   /** @internal */
   override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
-    this[OWNER].onPortClosed('input');
+    this.#owner.onPortClosed('input');
     cb(err);
+  }
+
+  static {
+    inputOwner = (p) => (#owner in p ? p.#owner : undefined);
   }
 }
 
@@ -71,35 +83,40 @@ export class SslInputPort extends Readable {
  * ```
  */
 export class SslOutputPort extends Writable {
-  /** @internal */ readonly [OWNER]: PortOwner;
+  readonly #owner: PortOwner;
   /** @internal */ abandoned = false;
 
-  /** @internal created by the connection. */
-  constructor(owner: PortOwner) {
+  /** Ports are made by the library (see {@link isSslPort}). */
+  private constructor(owner: PortOwner) {
+    mayConstruct('SslOutputPort');
     super({ highWaterMark: WRITE_HIGH_WATER_MARK, decodeStrings: true });
-    this[OWNER] = owner;
+    this.#owner = owner;
+  }
+
+  static {
+    outputOwner = (p) => (#owner in p ? p.#owner : undefined);
   }
 
   /** @internal */
   override _write(chunk: Buffer, _encoding: BufferEncoding, cb: (err?: Error | null) => void): void {
-    this[OWNER].onOutputWrite(chunk, cb);
+    this.#owner.onOutputWrite(chunk, cb);
   }
 
   /** @internal writes buffered while the previous one was in flight, encrypted as one batch. */
   override _writev(chunks: Array<{ chunk: Buffer; encoding: BufferEncoding }>, cb: (err?: Error | null) => void): void {
     const buffers: Buffer[] = new Array(chunks.length);
     for (let i = 0; i < chunks.length; i++) buffers[i] = chunks[i]!.chunk;
-    this[OWNER].onOutputWritev(buffers, cb);
+    this.#owner.onOutputWritev(buffers, cb);
   }
 
   /** @internal */
   override _final(cb: (err?: Error | null) => void): void {
-    this[OWNER].onOutputFinal(cb);
+    this.#owner.onOutputFinal(cb);
   }
 
   /** @internal */
   override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
-    this[OWNER].onPortClosed('output');
+    this.#owner.onPortClosed('output');
     cb(err);
   }
 }
@@ -127,5 +144,33 @@ export type SslPort = SslInputPort | SslOutputPort;
  * ```
  */
 export function isSslPort(v: unknown): v is SslPort {
-  return v instanceof SslInputPort || v instanceof SslOutputPort;
+  return portOwner(v) !== undefined;
+}
+
+/**
+ * The connection behind a port the library made, or undefined for anything else (including objects
+ * that only inherit from the port classes).
+ *
+ * @internal
+ */
+export function portOwner(v: unknown): PortOwner | undefined {
+  if (v === null || typeof v !== 'object') return undefined;
+  if (v instanceof SslInputPort) return inputOwner(v);
+  if (v instanceof SslOutputPort) return outputOwner(v);
+  return undefined;
+}
+
+/**
+ * Makes the two ports of a connection (the only way to make SSL ports).
+ *
+ * @internal
+ */
+export function makePorts(owner: PortOwner): [SslInputPort, SslOutputPort] {
+  type Ctor<T> = new (owner: PortOwner) => T;
+  constructing = 2;
+  try {
+    return [new (SslInputPort as unknown as Ctor<SslInputPort>)(owner), new (SslOutputPort as unknown as Ctor<SslOutputPort>)(owner)];
+  } finally {
+    constructing = 0;
+  }
 }

@@ -4,14 +4,12 @@
  * @module
  */
 import { Connection } from '../engine/connection.js';
-import { SslInputPort, SslOutputPort, OWNER } from './ports.js';
+import { portOwner } from './ports.js';
 import { typeError } from '../assert.js';
 
 /** The connection behind an SSL port; TypeError for anything else. */
 export function connectionOf(who: string, port: unknown): Connection {
-  if (port instanceof SslInputPort || port instanceof SslOutputPort) {
-    const owner = port[OWNER];
-    if (owner instanceof Connection) return owner;
-  }
+  const owner = portOwner(port);
+  if (owner instanceof Connection) return owner;
   throw typeError(who, 'port', 'an SSL port', port);
 }
