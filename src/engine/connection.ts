@@ -143,7 +143,12 @@ export class Connection implements PortOwner, SslHooks {
   checkHostname: boolean;
 
   private readonly n: Native;
-  private ssl: Ptr;
+  /**
+   * The `SSL *`, 0 once released. Read only by the {@link ssl} getter, {@link sslPtr} and
+   * {@link release}: nothing else keeps or reads the raw pointer, so a released connection can never
+   * hand OpenSSL a NULL or freed `SSL *`.
+   */
+  private handle: Ptr = 0;
   private rbio: Ptr;
   private wbio: Ptr;
   private state: State = 'handshaking';
@@ -233,7 +238,7 @@ export class Connection implements PortOwner, SslHooks {
     // An empty read BIO means "no data yet" (retry), not EOF, until the transport really ends.
     crypto.BIO_ctrl(rbio, BIO_C_SET_BUF_MEM_EOF_RETURN, -1, 0);
     ssl.SSL_set_bio(s, rbio, wbio); // the SSL now owns both BIOs
-    this.ssl = s;
+    this.handle = s;
     this.rbio = rbio;
     this.wbio = wbio;
     attachHooks(s, this);
@@ -331,10 +336,27 @@ export class Connection implements PortOwner, SslHooks {
     return this.handshakePromise;
   }
 
-  /** The `SSL *` while the connection is alive; throws once it is closed. */
+  /**
+   * The `SSL *` for a public procedure (`who`), while the connection is not closed; an `SslError`
+   * `ERR_SSL_CLOSED` naming `who` once it is closed or released.
+   */
   sslPtr(who: string): Ptr {
-    if (!this.ssl) throw new SslError(`${who}: the connection is closed`, { code: 'ERR_SSL_CLOSED' });
-    return this.ssl;
+    if (!this.handle || this.state === 'closed') throw closedError(who);
+    return this.handle;
+  }
+
+  /**
+   * The engine's own access to the `SSL *`: throws (`ERR_SSL_CLOSED`) instead of answering 0 once the
+   * connection is released. Test liveness with {@link released}, never with this.
+   */
+  private get ssl(): Ptr {
+    if (!this.handle) throw closedError(this.who);
+    return this.handle;
+  }
+
+  /** Whether the `SSL` has been freed. */
+  get released(): boolean {
+    return this.handle === 0;
   }
 
   /** Whether the connection is not closed. */
@@ -844,7 +866,7 @@ export class Connection implements PortOwner, SslHooks {
       const timer = setTimeout(() => {
         if (this.verifyWaiter !== waiter) return;
         this.verifyWaiter = null;
-        if (this.ssl) ssl.SSL_set_msg_callback(this.ssl, null);
+        if (this.handle) ssl.SSL_set_msg_callback(this.handle, null);
         reject(new SslError(`${who}: failed (the peer did not answer within ${VERIFY_TIMEOUT} ms)`, { code: 'ETIMEDOUT' }));
       }, VERIFY_TIMEOUT);
       timer.unref?.();
@@ -867,7 +889,7 @@ export class Connection implements PortOwner, SslHooks {
         resolve: () => {
           clearTimeout(timer);
           this.verifyWaiter = null;
-          if (this.ssl) ssl.SSL_set_msg_callback(this.ssl, null);
+          if (this.handle) ssl.SSL_set_msg_callback(this.handle, null);
           if (mode === 'require' && !this.peerVerified()) {
             reject(new SslError(`${who}: failed (${this.verifyResultText()})`, { status: 'ssl', code: 'CERTIFICATE_VERIFY_FAILED' }));
           } else resolve();
@@ -875,7 +897,7 @@ export class Connection implements PortOwner, SslHooks {
         reject: (e: Error) => {
           clearTimeout(timer);
           this.verifyWaiter = null;
-          if (this.ssl) ssl.SSL_set_msg_callback(this.ssl, null);
+          if (this.handle) ssl.SSL_set_msg_callback(this.handle, null);
           reject(e);
         },
       };
@@ -937,7 +959,7 @@ export class Connection implements PortOwner, SslHooks {
 
   /** Whether the peer presented a certificate that verified (and verification was requested). */
   peerVerified(): boolean {
-    if (!this.ssl || this.verify === 'off') return false;
+    if (this.verify === 'off') return false;
     const x = this.n.ssl.SSL_get1_peer_certificate(this.ssl);
     if (!x) return false;
     this.n.crypto.X509_free(x);
@@ -977,7 +999,7 @@ export class Connection implements PortOwner, SslHooks {
       return new SslError(`${this.who}: ${this.failedWord()} (connection closed by peer during handshake)`, { status: 'syscall', code: 'ECONNRESET' });
     }
     const reasons = errors.map((x) => x.reason);
-    const vr = this.ssl ? this.n.ssl.SSL_get_verify_result(this.ssl) : 0;
+    const vr = this.handle ? this.n.ssl.SSL_get_verify_result(this.handle) : 0;
     if (vr !== X509_V_OK && reasons.some((r) => /certificate verify failed/i.test(r))) {
       reasons.push(this.n.crypto.X509_verify_cert_error_string(vr));
     }
@@ -1025,7 +1047,7 @@ export class Connection implements PortOwner, SslHooks {
 
   private flushOutQuietly(): void {
     try {
-      if (this.ssl) this.flushOut();
+      if (this.handle) this.flushOut();
     } catch {
       /* the transport is gone */
     }
@@ -1072,14 +1094,14 @@ export class Connection implements PortOwner, SslHooks {
 
   /** Frees the SSL (and its BIOs) once; deferred while OpenSSL is on the stack. */
   release(): void {
-    if (!this.ssl) return;
+    if (!this.handle) return;
     if (this.busy) {
       this.releasePending = true;
       return;
     }
     this.releasePending = false;
-    const s = this.ssl;
-    this.ssl = 0;
+    const s = this.handle;
+    this.handle = 0;
     this.state = 'closed';
     detachHooks(s);
     this.n.ssl.SSL_free(s);
@@ -1088,6 +1110,11 @@ export class Connection implements PortOwner, SslHooks {
     freed('BIO');
   }
 
+}
+
+/** What every use of a released connection answers. */
+function closedError(who: string): SslError {
+  return new SslError(`${who}: the connection is closed`, { code: 'ERR_SSL_CLOSED' });
 }
 
 /** Encodes ALPN protocols into the wire format (length-prefixed), validating each. */
