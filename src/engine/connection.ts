@@ -189,7 +189,7 @@ export class Connection implements PortOwner, SslHooks {
   private callbackError: Error | null = null;
   /** Waiters for renegotiation / post-handshake verification. */
   private verifyWaiter: { check: () => boolean; who: string; resolve: () => void; reject: (e: Error) => void } | null = null;
-  private readonly onData = (chunk: Buffer | string): void => this.onTransportData(chunk);
+  private readonly onData = (chunk: unknown): void => this.onTransportData(chunk);
   private readonly onEnd = (): void => this.onTransportEnd();
   private readonly onError = (err: Error): void => this.onTransportError(err);
   private readonly onDrain = (): void => this.onTransportDrain();
@@ -388,13 +388,14 @@ export class Connection implements PortOwner, SslHooks {
     this.onTransportData(chunk);
   }
 
-  private onTransportData(chunk: Buffer | string): void {
+  private onTransportData(chunk: unknown): void {
     if (this.state === 'closed') return;
-    if (typeof chunk === 'string') {
-      this.fail(new SslError(`${this.who}: the wrapped input stream delivers strings; it must deliver bytes`, { code: 'ERR_INVALID_ARG_TYPE' }));
+    const bytes = chunkBytes(chunk);
+    if (bytes === null) {
+      this.fail(new SslError(`${this.who}: the wrapped input stream delivers ${describeChunk(chunk)}; it must deliver bytes`, { code: 'ERR_INVALID_ARG_TYPE' }));
       return;
     }
-    this.feed(chunk);
+    this.feed(bytes);
     this.afterFeed();
   }
 
@@ -1110,6 +1111,25 @@ export class Connection implements PortOwner, SslHooks {
     freed('BIO');
   }
 
+}
+
+/**
+ * The bytes of a chunk a transport delivered: a Buffer as it is, any other `ArrayBufferView`
+ * (Uint16Array, DataView, …) and an `ArrayBuffer` as a Buffer over the same bytes (byteOffset and
+ * byteLength, not the element count); null for anything else (a string, an object-mode value).
+ */
+function chunkBytes(chunk: unknown): Buffer | null {
+  if (Buffer.isBuffer(chunk)) return chunk;
+  if (ArrayBuffer.isView(chunk)) return Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+  if (chunk instanceof ArrayBuffer || (typeof SharedArrayBuffer === 'function' && chunk instanceof SharedArrayBuffer)) return Buffer.from(chunk);
+  return null;
+}
+
+function describeChunk(chunk: unknown): string {
+  if (typeof chunk === 'string') return 'strings';
+  if (chunk === null || chunk === undefined) return String(chunk);
+  if (typeof chunk === 'object') return `an object (${chunk.constructor?.name ?? 'null prototype'})`;
+  return `a ${typeof chunk}`;
 }
 
 /** What every use of a released connection answers. */
