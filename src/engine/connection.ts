@@ -472,6 +472,9 @@ export class Connection implements PortOwner, SslHooks {
     const { ssl } = this.n;
     const r = ssl.SSL_do_handshake(this.ssl);
     const e = r === 1 ? SSL_ERROR_NONE : ssl.SSL_get_error(this.ssl, r);
+    // The error queue is the thread's: read it before any JavaScript runs (the transport write below
+    // may run the peer's handshake, in this thread, which would take or add errors).
+    const errors = e === SSL_ERROR_NONE || e === SSL_ERROR_WANT_READ ? null : drainErrors();
     this.flushOut(); // also on failure: the alert must reach the peer
     if (r === 1) {
       if (this.timer) clearTimeout(this.timer);
@@ -491,7 +494,7 @@ export class Connection implements PortOwner, SslHooks {
       }
       return;
     }
-    this.fail(this.handshakeError(e));
+    this.fail(this.handshakeError(e, errors ?? drainErrors()));
   }
 
   private readLoop(): void {
@@ -606,6 +609,7 @@ export class Connection implements PortOwner, SslHooks {
         continue;
       }
       const e = ssl.SSL_get_error(this.ssl, r);
+      const errors = e === SSL_ERROR_WANT_READ ? null : drainErrors(); // before the transport write runs JavaScript
       this.flushOut();
       if (e === SSL_ERROR_WANT_READ) {
         this.writeWantsRead = true; // renegotiation in progress: needs the peer's answer
@@ -613,7 +617,7 @@ export class Connection implements PortOwner, SslHooks {
         return;
       }
       this.pendingWrite = null;
-      const err = this.ioError(e, drainErrors(), 'write failed');
+      const err = this.ioError(e, errors ?? [], 'write failed');
       w.cb(err);
       this.fail(err);
       return;
@@ -934,13 +938,14 @@ export class Connection implements PortOwner, SslHooks {
           continue;
         }
         const e = ssl.SSL_get_error(this.ssl, r);
+        const errors = e === SSL_ERROR_WANT_READ ? null : drainErrors(); // before the transport write runs JavaScript
         this.flushOut();
         if (e === SSL_ERROR_WANT_READ) {
           if (this.transportEnded) throw new SslError(`${w.who}: failed (connection closed by peer)`, { status: 'syscall' });
           if (w.check()) w.resolve();
           return;
         }
-        throw this.ioError(e, drainErrors(), 'failed', w.who);
+        throw this.ioError(e, errors ?? [], 'failed', w.who);
       }
     } catch (e) {
       const err = e instanceof SslError ? e : new SslError(String(e));
@@ -994,8 +999,8 @@ export class Connection implements PortOwner, SslHooks {
     });
   }
 
-  private handshakeError(e: number): SslError {
-    const errors = drainErrors();
+  /** The handshake's failure from `errors`, the error queue as read right after the failing call. */
+  private handshakeError(e: number, errors: { reason: string }[]): SslError {
     if (this.transportEnded && (e === SSL_ERROR_SYSCALL || errors.some((x) => /unexpected eof/i.test(x.reason)))) {
       return new SslError(`${this.who}: ${this.failedWord()} (connection closed by peer during handshake)`, { status: 'syscall', code: 'ECONNRESET' });
     }
