@@ -8,8 +8,7 @@
  *
  * @module
  */
-import { isIP } from 'node:net';
-import type { Socket } from 'node:net';
+import { isIP, Socket } from 'node:net';
 import type { Readable, Writable } from 'node:stream';
 import { native, drainErrors, clearErrors, bufferAddress, type Native } from '../ffi/native.js';
 import { READ_BUFFER, READ_BUFFER_ADDRESS } from './read-buffer.js';
@@ -352,6 +351,17 @@ export class Connection implements PortOwner, SslHooks {
   private get ssl(): Ptr {
     if (!this.handle) throw closedError(this.who);
     return this.handle;
+  }
+
+  /**
+   * The TCP socket the connection runs over: its own (sslConnect, sslAccept, upgrades), or the
+   * transport given to portsToSslPorts when that is a socket; null for other streams.
+   */
+  get transportSocket(): Socket | null {
+    if (this.socket) return this.socket;
+    if (this.transportIn instanceof Socket) return this.transportIn;
+    if (this.transportOut instanceof Socket) return this.transportOut;
+    return null;
   }
 
   /** Whether the `SSL` has been freed. */

@@ -88,12 +88,14 @@ export function sslCipherName(port: SslPort): string | null {
 function socketOf(who: string, port: SslPort): Socket {
   const conn = connectionOf(who, port);
   conn.sslPtr(who); // a closed connection has no addresses: ERR_SSL_CLOSED
-  if (conn.socket) return conn.socket;
+  const socket = conn.transportSocket;
+  if (socket) return socket;
   throw new SslError(`${who}: the port does not run over a TCP socket`, { code: 'ERR_SSL_NO_SOCKET' });
 }
 
 /**
- * The local and remote addresses of an SSL port's TCP connection, or of a listener (whose remote
+ * The local and remote addresses of an SSL port's TCP connection (also of `portsToSslPorts` ports
+ * whose transport is a `net.Socket`), or of a listener (whose remote
  * address is `'0.0.0.0'`); with `portNumbers` the port numbers follow each address. On a closed
  * connection, an `SslError` (`ERR_SSL_CLOSED`).
  *
