@@ -890,7 +890,7 @@ export class Connection implements PortOwner, SslHooks {
           if (!started) {
             // Kick the exchange: TLS 1.2 needs a handshake call, TLS 1.3 sends the request on the next write/read.
             started = true;
-            const h = ssl.SSL_do_handshake(s);
+            const h = ssl.SSL_do_handshake(this.ssl); // through the guard: the waiter keeps no raw pointer
             if (h !== 1) {
               const e = ssl.SSL_get_error(s, h);
               if (e !== SSL_ERROR_WANT_READ) throw this.ioError(e, drainErrors(), 'failed', who);
