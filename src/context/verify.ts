@@ -19,12 +19,17 @@ function setVerify(who: string, target: Target, on: unknown, mode: 'try' | 'requ
   }
   if (isSslPort(target)) {
     const conn = connectionOf(who, target);
-    if (!on) {
-      conn.verify = 'off';
-      conn.applyVerifyMode(false);
-      return Promise.resolve();
+    try {
+      conn.sslPtr(who); // a closed port: an SslError (ERR_SSL_CLOSED), as a rejection
+      if (!on) {
+        conn.verify = 'off';
+        conn.applyVerifyMode(false);
+        return Promise.resolve();
+      }
+      return conn.reverify(who, mode);
+    } catch (e) {
+      return Promise.reject(e);
     }
-    return conn.reverify(who, mode);
   }
   const ctx = contextOf(who, target, { listener: true });
   ctx.assertMutable(who);
@@ -34,7 +39,8 @@ function setVerify(who: string, target: Target, on: unknown, mode: 'try' | 'requ
 /**
  * Requires a verified peer certificate. On a context or listener, for each later connection (a
  * failure aborts the handshake with an alert); on an SSL port, verifies now and resolves, or rejects
- * with an `SslError` ("sslSetVerify: failed …"). `on` is read as a truth value, as in the seed, except
+ * with an `SslError` ("sslSetVerify: failed …"); on a closed port (with any `on`), rejects with an
+ * `SslError` whose `code` is `ERR_SSL_CLOSED`. `on` is read as a truth value, as in the seed, except
  * that a plain object (a node:tls-style `{ rejectUnauthorized }`) is a `TypeError`.
  *
  * @example

@@ -8,8 +8,7 @@
  *
  * @module
  */
-import { isIP } from 'node:net';
-import type { Socket } from 'node:net';
+import { isIP, Socket } from 'node:net';
 import type { Readable, Writable } from 'node:stream';
 import { native, drainErrors, clearErrors, bufferAddress, type Native } from '../ffi/native.js';
 import { READ_BUFFER, READ_BUFFER_ADDRESS } from './read-buffer.js';
@@ -154,7 +153,12 @@ export class Connection implements PortOwner, SslHooks {
   checkHostname: boolean;
 
   private readonly n: Native;
-  private ssl: Ptr;
+  /**
+   * The `SSL *`, 0 once released. Read only by the {@link ssl} getter, {@link sslPtr} and
+   * {@link release}: nothing else keeps or reads the raw pointer, so a released connection can never
+   * hand OpenSSL a NULL or freed `SSL *`.
+   */
+  private handle: Ptr = 0;
   private rbio: Ptr;
   private wbio: Ptr;
   private state: State = 'handshaking';
@@ -198,7 +202,7 @@ export class Connection implements PortOwner, SslHooks {
   private callbackError: Error | null = null;
   /** Waiters for renegotiation / post-handshake verification. */
   private verifyWaiter: { check: () => boolean; who: string; resolve: () => void; reject: (e: Error) => void } | null = null;
-  private readonly onData = (chunk: Buffer | string): void => this.onTransportData(chunk);
+  private readonly onData = (chunk: unknown): void => this.onTransportData(chunk);
   private readonly onEnd = (): void => this.onTransportEnd();
   private readonly onError = (err: Error): void => this.onTransportError(err);
   private readonly onDrain = (): void => this.onTransportDrain();
@@ -251,7 +255,7 @@ export class Connection implements PortOwner, SslHooks {
     // An empty read BIO means "no data yet" (retry), not EOF, until the transport really ends.
     crypto.BIO_ctrl(rbio, BIO_C_SET_BUF_MEM_EOF_RETURN, -1, 0);
     ssl.SSL_set_bio(s, rbio, wbio); // the SSL now owns both BIOs
-    this.ssl = s;
+    this.handle = s;
     this.rbio = rbio;
     this.wbio = wbio;
     attachHooks(s, this);
@@ -365,10 +369,38 @@ export class Connection implements PortOwner, SslHooks {
     return this.handshakePromise;
   }
 
-  /** The `SSL *` while the connection is alive; throws once it is closed. */
+  /**
+   * The `SSL *` for a public procedure (`who`), while the connection is not closed; an `SslError`
+   * `ERR_SSL_CLOSED` naming `who` once it is closed or released.
+   */
   sslPtr(who: string): Ptr {
-    if (!this.ssl) throw new SslError(`${who}: the connection is closed`, { code: 'ERR_SSL_CLOSED' });
-    return this.ssl;
+    if (!this.handle || this.state === 'closed') throw closedError(who);
+    return this.handle;
+  }
+
+  /**
+   * The engine's own access to the `SSL *`: throws (`ERR_SSL_CLOSED`) instead of answering 0 once the
+   * connection is released. Test liveness with {@link released}, never with this.
+   */
+  private get ssl(): Ptr {
+    if (!this.handle) throw closedError(this.who);
+    return this.handle;
+  }
+
+  /**
+   * The TCP socket the connection runs over: its own (sslConnect, sslAccept, upgrades), or the
+   * transport given to portsToSslPorts when that is a socket; null for other streams.
+   */
+  get transportSocket(): Socket | null {
+    if (this.socket) return this.socket;
+    if (this.transportIn instanceof Socket) return this.transportIn;
+    if (this.transportOut instanceof Socket) return this.transportOut;
+    return null;
+  }
+
+  /** Whether the `SSL` has been freed. */
+  get released(): boolean {
+    return this.handle === 0;
   }
 
   /** Whether the connection is not closed. */
@@ -400,13 +432,14 @@ export class Connection implements PortOwner, SslHooks {
     this.onTransportData(chunk);
   }
 
-  private onTransportData(chunk: Buffer | string): void {
+  private onTransportData(chunk: unknown): void {
     if (this.state === 'closed') return;
-    if (typeof chunk === 'string') {
-      this.fail(new SslError(`${this.who}: the wrapped input stream delivers strings; it must deliver bytes`, { code: 'ERR_INVALID_ARG_TYPE' }));
+    const bytes = chunkBytes(chunk);
+    if (bytes === null) {
+      this.fail(new SslError(`${this.who}: the wrapped input stream delivers ${describeChunk(chunk)}; it must deliver bytes`, { code: 'ERR_INVALID_ARG_TYPE' }));
       return;
     }
-    this.feed(chunk);
+    this.feed(bytes);
     this.afterFeed();
   }
 
@@ -483,6 +516,9 @@ export class Connection implements PortOwner, SslHooks {
     const { ssl } = this.n;
     const r = ssl.SSL_do_handshake(this.ssl);
     const e = r === 1 ? SSL_ERROR_NONE : ssl.SSL_get_error(this.ssl, r);
+    // The error queue is the thread's: read it before any JavaScript runs (the transport write below
+    // may run the peer's handshake, in this thread, which would take or add errors).
+    const errors = e === SSL_ERROR_NONE || e === SSL_ERROR_WANT_READ ? null : drainErrors();
     this.flushOut(); // also on failure: the alert must reach the peer
     if (r === 1) {
       if (this.timer) clearTimeout(this.timer);
@@ -502,7 +538,7 @@ export class Connection implements PortOwner, SslHooks {
       }
       return;
     }
-    this.fail(this.handshakeError(e));
+    this.fail(this.handshakeError(e, errors ?? drainErrors()));
   }
 
   private readLoop(): void {
@@ -617,6 +653,7 @@ export class Connection implements PortOwner, SslHooks {
         continue;
       }
       const e = ssl.SSL_get_error(this.ssl, r);
+      const errors = e === SSL_ERROR_WANT_READ ? null : drainErrors(); // before the transport write runs JavaScript
       this.flushOut();
       if (e === SSL_ERROR_WANT_READ) {
         this.writeWantsRead = true; // renegotiation in progress: needs the peer's answer
@@ -624,7 +661,7 @@ export class Connection implements PortOwner, SslHooks {
         return;
       }
       this.pendingWrite = null;
-      const err = this.ioError(e, drainErrors(), 'write failed');
+      const err = this.ioError(e, errors ?? [], 'write failed');
       w.cb(this.noteError(err));
       this.fail(err);
       return;
@@ -873,7 +910,7 @@ export class Connection implements PortOwner, SslHooks {
       const timer = setTimeout(() => {
         if (this.verifyWaiter !== waiter) return;
         this.verifyWaiter = null;
-        if (this.ssl) ssl.SSL_set_msg_callback(this.ssl, null);
+        if (this.handle) ssl.SSL_set_msg_callback(this.handle, null);
         reject(new SslError(`${who}: failed (the peer did not answer within ${VERIFY_TIMEOUT} ms)`, { code: 'ETIMEDOUT' }));
       }, VERIFY_TIMEOUT);
       timer.unref?.();
@@ -882,7 +919,7 @@ export class Connection implements PortOwner, SslHooks {
           if (!started) {
             // Kick the exchange: TLS 1.2 needs a handshake call, TLS 1.3 sends the request on the next write/read.
             started = true;
-            const h = ssl.SSL_do_handshake(s);
+            const h = ssl.SSL_do_handshake(this.ssl); // through the guard: the waiter keeps no raw pointer
             if (h !== 1) {
               const e = ssl.SSL_get_error(s, h);
               if (e !== SSL_ERROR_WANT_READ) throw this.ioError(e, drainErrors(), 'failed', who);
@@ -896,7 +933,7 @@ export class Connection implements PortOwner, SslHooks {
         resolve: () => {
           clearTimeout(timer);
           this.verifyWaiter = null;
-          if (this.ssl) ssl.SSL_set_msg_callback(this.ssl, null);
+          if (this.handle) ssl.SSL_set_msg_callback(this.handle, null);
           if (mode === 'require' && !this.peerVerified()) {
             reject(new SslError(`${who}: failed (${this.verifyResultText()})`, { status: 'ssl', code: 'CERTIFICATE_VERIFY_FAILED' }));
           } else resolve();
@@ -904,7 +941,7 @@ export class Connection implements PortOwner, SslHooks {
         reject: (e: Error) => {
           clearTimeout(timer);
           this.verifyWaiter = null;
-          if (this.ssl) ssl.SSL_set_msg_callback(this.ssl, null);
+          if (this.handle) ssl.SSL_set_msg_callback(this.handle, null);
           reject(e);
         },
       };
@@ -940,13 +977,14 @@ export class Connection implements PortOwner, SslHooks {
           continue;
         }
         const e = ssl.SSL_get_error(this.ssl, r);
+        const errors = e === SSL_ERROR_WANT_READ ? null : drainErrors(); // before the transport write runs JavaScript
         this.flushOut();
         if (e === SSL_ERROR_WANT_READ) {
           if (this.transportEnded) throw new SslError(`${w.who}: failed (connection closed by peer)`, { status: 'syscall' });
           if (w.check()) w.resolve();
           return;
         }
-        throw this.ioError(e, drainErrors(), 'failed', w.who);
+        throw this.ioError(e, errors ?? [], 'failed', w.who);
       }
     } catch (e) {
       const err = e instanceof SslError ? e : new SslError(String(e));
@@ -970,7 +1008,7 @@ export class Connection implements PortOwner, SslHooks {
    * handshake and keeps the result).
    */
   peerVerified(): boolean {
-    if (!this.ssl) return false;
+    if (this.released) return false;
     const x = this.n.ssl.SSL_get1_peer_certificate(this.ssl);
     if (!x) return false;
     this.n.crypto.X509_free(x);
@@ -1004,13 +1042,13 @@ export class Connection implements PortOwner, SslHooks {
     });
   }
 
-  private handshakeError(e: number): SslError {
-    const errors = drainErrors();
+  /** The handshake's failure from `errors`, the error queue as read right after the failing call. */
+  private handshakeError(e: number, errors: { reason: string }[]): SslError {
     if (this.transportEnded && (e === SSL_ERROR_SYSCALL || errors.some((x) => /unexpected eof/i.test(x.reason)))) {
       return new SslError(`${this.who}: ${this.failedWord()} (connection closed by peer during handshake)`, { status: 'syscall', code: 'ECONNRESET' });
     }
     const reasons = errors.map((x) => x.reason);
-    const vr = this.ssl ? this.n.ssl.SSL_get_verify_result(this.ssl) : 0;
+    const vr = this.handle ? this.n.ssl.SSL_get_verify_result(this.handle) : 0;
     if (vr !== X509_V_OK && reasons.some((r) => /certificate verify failed/i.test(r))) {
       reasons.push(this.n.crypto.X509_verify_cert_error_string(vr));
     }
@@ -1070,7 +1108,7 @@ export class Connection implements PortOwner, SslHooks {
 
   private flushOutQuietly(): void {
     try {
-      if (this.ssl) this.flushOut();
+      if (this.handle) this.flushOut();
     } catch {
       /* the transport is gone */
     }
@@ -1117,14 +1155,14 @@ export class Connection implements PortOwner, SslHooks {
 
   /** Frees the SSL (and its BIOs) once; deferred while OpenSSL is on the stack. */
   release(): void {
-    if (!this.ssl) return;
+    if (!this.handle) return;
     if (this.busy) {
       this.releasePending = true;
       return;
     }
     this.releasePending = false;
-    const s = this.ssl;
-    this.ssl = 0;
+    const s = this.handle;
+    this.handle = 0;
     this.state = 'closed';
     detachHooks(s);
     this.n.ssl.SSL_free(s);
@@ -1139,6 +1177,30 @@ export class Connection implements PortOwner, SslHooks {
 function verifyFailure(who: string, err: SslError): SslError {
   const m = / (\(.*\))$/s.exec(err.message);
   return new SslError(`${who}: failed ${m ? m[1] : `(${err.message})`}`, { status: err.status, code: err.code, cause: err });
+}
+
+/**
+ * The bytes of a chunk a transport delivered: a Buffer as it is, any other `ArrayBufferView`
+ * (Uint16Array, DataView, …) and an `ArrayBuffer` as a Buffer over the same bytes (byteOffset and
+ * byteLength, not the element count); null for anything else (a string, an object-mode value).
+ */
+function chunkBytes(chunk: unknown): Buffer | null {
+  if (Buffer.isBuffer(chunk)) return chunk;
+  if (ArrayBuffer.isView(chunk)) return Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+  if (chunk instanceof ArrayBuffer || (typeof SharedArrayBuffer === 'function' && chunk instanceof SharedArrayBuffer)) return Buffer.from(chunk);
+  return null;
+}
+
+function describeChunk(chunk: unknown): string {
+  if (typeof chunk === 'string') return 'strings';
+  if (chunk === null || chunk === undefined) return String(chunk);
+  if (typeof chunk === 'object') return `an object (${chunk.constructor?.name ?? 'null prototype'})`;
+  return `a ${typeof chunk}`;
+}
+
+/** What every use of a released connection answers. */
+function closedError(who: string): SslError {
+  return new SslError(`${who}: the connection is closed`, { code: 'ERR_SSL_CLOSED' });
 }
 
 /** Encodes ALPN protocols into the wire format (length-prefixed), validating each. */

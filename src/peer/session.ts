@@ -87,13 +87,17 @@ export function sslCipherName(port: SslPort): string | null {
 
 function socketOf(who: string, port: SslPort): Socket {
   const conn = connectionOf(who, port);
-  if (conn.socket) return conn.socket;
+  conn.sslPtr(who); // a closed connection has no addresses: ERR_SSL_CLOSED
+  const socket = conn.transportSocket;
+  if (socket) return socket;
   throw new SslError(`${who}: the port does not run over a TCP socket`, { code: 'ERR_SSL_NO_SOCKET' });
 }
 
 /**
- * The local and remote addresses of an SSL port's TCP connection, or of a listener (whose remote
- * address is `'0.0.0.0'`); with `portNumbers` the port numbers follow each address.
+ * The local and remote addresses of an SSL port's TCP connection (also of `portsToSslPorts` ports
+ * whose transport is a `net.Socket`), or of a listener (whose remote
+ * address is `'0.0.0.0'`); with `portNumbers` the port numbers follow each address. On a closed
+ * connection, an `SslError` (`ERR_SSL_CLOSED`).
  *
  * @example
  * ```ts
@@ -118,7 +122,8 @@ export function sslAddresses(portOrListener: SslPort | SslListener, portNumbers 
 }
 
 /**
- * The file descriptor of the TCP socket under an SSL port (the Chicken egg's port fileno), or -1.
+ * The file descriptor of the TCP socket under an SSL port (the Chicken egg's port fileno), or -1
+ * when the socket has none. On a closed connection, an `SslError` (`ERR_SSL_CLOSED`).
  *
  * @example
  * ```ts
@@ -146,6 +151,7 @@ export function sslAbandonPort(port: SslPort): void {
   const who = 'sslAbandonPort';
   connectionOf(who, port);
   port.abandoned = true;
+  if (port.destroyed) return; // closed already: nothing to abandon
   if (port instanceof SslInputPort) port.destroy();
   else if (!port.writableEnded) port.end();
 }
