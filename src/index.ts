@@ -74,5 +74,5 @@ export { SslSocket, sslPortsToSocket, type SslSocketOptions } from './socket/ssl
 export { sslSocketConnect, sslCreateConnection, type SslSocketConnectOptions } from './socket/connect.js';
 export { type SslTlsOptions } from './socket/tls-options.js';
 export { SslAgent, type SslAgentOptions } from './socket/agent.js';
-export { sslUndiciConnect, type SslUndiciConnectOptions } from './socket/undici.js';
+export { sslUndiciConnect, type SslUndiciConnectOptions, type SslUndiciConnectParams } from './socket/undici.js';
 export { sslServe, type SslServeServers, type SslServing } from './socket/serve.js';

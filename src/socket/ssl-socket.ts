@@ -6,9 +6,9 @@
  * @module
  */
 import { Duplex } from 'node:stream';
-import type { Socket } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type { X509Certificate } from 'node:crypto';
-import type { DetailedPeerCertificate, PeerCertificate } from 'node:tls';
+import type { CipherNameAndProtocol, DetailedPeerCertificate, PeerCertificate } from 'node:tls';
 import { connectionOf } from '../ports/registry.js';
 import { SslInputPort, SslOutputPort } from '../ports/ports.js';
 import type { Connection } from '../engine/connection.js';
@@ -436,9 +436,9 @@ export class SslSocket extends Duplex {
    * const { address, port } = socket.address();
    * ```
    */
-  address(): { address?: string; family?: string; port?: number } {
+  address(): AddressInfo | Record<string, never> {
     const a = this.#addresses;
-    return a.localAddress === undefined ? {} : { address: a.localAddress, family: a.localFamily, port: a.localPort };
+    return a.localAddress === undefined ? {} : { address: a.localAddress, family: a.localFamily ?? '', port: a.localPort ?? 0 };
   }
 
   // ---- TLS queries ----
@@ -503,7 +503,7 @@ export class SslSocket extends Duplex {
    * socket.getCipher(); // { name: 'TLS_AES_256_GCM_SHA384', standardName: 'TLS_AES_256_GCM_SHA384', version: 'TLSv1.3' }
    * ```
    */
-  getCipher(): { name: string; standardName: string; version: string } | null {
+  getCipher(): CipherNameAndProtocol | null {
     if (!this.#input || !this.#conn?.isAlive) return null;
     const name = sslCipherName(this.#input);
     if (!name) return null;

@@ -34,14 +34,30 @@ export interface SslUndiciConnectOptions extends SslTlsOptions {
   keepAliveInitialDelay?: number;
 }
 
-/** What undici passes to `connect` for each new connection. */
-interface UndiciConnectParams {
+/**
+ * What undici passes to `connect` for each new connection.
+ *
+ * @example
+ * ```ts
+ * import { sslUndiciConnect, type SslUndiciConnectParams } from 'openssl-ports';
+ * const params: SslUndiciConnectParams = { protocol: 'https:', hostname: 'localhost', port: '8443' };
+ * sslUndiciConnect()(params, (err, socket) => socket?.end());
+ * ```
+ */
+export interface SslUndiciConnectParams {
+  /** The origin's host name or address (no brackets). */
   hostname: string;
+  /** The origin's host with its port. */
   host?: string;
+  /** `'https:'` (TLS) or `'http:'` (plain TCP). */
   protocol: string;
+  /** The port ('' for the protocol's default). */
   port: string | number;
+  /** The name to send as SNI and verify (undici's `connect.servername` option), if any. */
   servername?: string | null;
+  /** Refused when set. */
   localAddress?: string | null;
+  /** A proxy's tunnel to run TLS over. */
   httpSocket?: Duplex;
 }
 
@@ -63,7 +79,7 @@ const KEYS = new Set(['context', 'ca', 'rejectUnauthorized', 'servername', 'ALPN
  */
 export function sslUndiciConnect(
   options: SslUndiciConnectOptions = {},
-): (params: UndiciConnectParams, callback: (err: Error | null, socket: Duplex | null) => void) => void {
+): (params: SslUndiciConnectParams, callback: (err: Error | null, socket: Duplex | null) => void) => void {
   const who = 'sslUndiciConnect';
   if (options === null || typeof options !== 'object') throw typeError(who, 'options', 'an options object', options);
   for (const k of Object.keys(options)) {
