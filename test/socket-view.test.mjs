@@ -97,6 +97,8 @@ test('SslSocket: rejectUnauthorized false connects to an untrusted server and sa
   const refused = o.sslSocketConnect({ host: 'localhost', port, ca });
   const [err] = await once(refused, 'error');
   assert.equal(err.code, 'CERTIFICATE_VERIFY_FAILED');
+  assert.match(err.message, /^sslSocketConnect: connect failed \(.*certificate verify failed/);
+  assert.throws(() => o.sslSocketConnect({ host: 'localhost', port, rejectUnauthorised: false }), /unknown option "rejectUnauthorised"/);
   const s = await connected(o.sslSocketConnect({ host: 'localhost', port, ca, rejectUnauthorized: false }));
   assert.equal(s.authorized, false);
   assert.match(s.authorizationError, /self.signed/);

@@ -9,6 +9,7 @@ import { Duplex } from 'node:stream';
 import { sslConnect } from '../entry/client.js';
 import { portsToSslPorts } from '../entry/wrapper.js';
 import { typeError } from '../assert.js';
+import { SslError } from '../errors.js';
 import { pendingSocket, settleSocket, type SslSocket } from './ssl-socket.js';
 import { alpnOption, ContextCache, refuseUnsupported, serverName, type SslTlsOptions } from './tls-options.js';
 
@@ -25,6 +26,8 @@ import { alpnOption, ContextCache, refuseUnsupported, serverName, type SslTlsOpt
 export interface SslSocketConnectOptions extends SslTlsOptions {
   /** Host name or address (default `'localhost'`). */
   host?: string;
+  /** Same as `host` (as http's options spell it); wins over `host`. */
+  hostname?: string;
   /** Port (default 443). */
   port?: number | string;
   /** Idle timeout of the socket (`socket.setTimeout(timeout)`), in ms, as for `tls.connect`. */
@@ -39,7 +42,7 @@ export interface SslSocketConnectOptions extends SslTlsOptions {
   signal?: AbortSignal;
 }
 
-/** Keys of {@link SslSocketConnectOptions} (others are ignored: http and ws pass many of their own). */
+/** The contexts of sslSocketConnect. */
 const cache = new ContextCache();
 
 /**
@@ -57,8 +60,15 @@ const cache = new ContextCache();
  * ```
  */
 export function sslSocketConnect(options: SslSocketConnectOptions): SslSocket {
-  return connectWith('sslSocketConnect', cache, options, []);
+  const who = 'sslSocketConnect';
+  if (options === null || typeof options !== 'object') throw typeError(who, 'options', 'an options object', options);
+  refuseUnsupported(who, options as Record<string, unknown>);
+  for (const k of Object.keys(options)) if (!KEYS.has(k)) throw new TypeError(`${who}: unknown option ${JSON.stringify(k)}`);
+  return connectWith(who, cache, options, []);
 }
+
+/** The keys of {@link SslSocketConnectOptions}. */
+const KEYS = new Set(['context', 'ca', 'rejectUnauthorized', 'servername', 'ALPNProtocols', 'host', 'hostname', 'port', 'timeout', 'connectTimeout', 'socket', 'allowHalfOpen', 'signal']);
 
 /** The shared body of the connectors: `options` are node:tls-style, some keys belong to the caller. */
 export function connectWith(who: string, contexts: ContextCache, options: SslSocketConnectOptions, defaultAlpn: readonly string[]): SslSocket {
@@ -86,7 +96,11 @@ export function connectWith(who: string, contexts: ContextCache, options: SslSoc
     : sslConnect(host, port, context, { alpn, host: name, signal: signals, ...(connectTimeout ? { timeout: connectTimeout } : {}) });
   connecting.then(
     (ports) => settleSocket(socket, ports, null),
-    (err: Error) => settleSocket(socket, null, err),
+    (err: Error) => {
+      // The failure is the caller's procedure's (every field of the error, e.g. its code, is kept).
+      if (err instanceof SslError) err.message = err.message.replace(/^(sslConnect|portsToSslPorts):/, `${who}:`);
+      settleSocket(socket, null, err);
+    },
   );
   return socket;
 }
