@@ -70,3 +70,9 @@ export {
 } from './entry/upgrade.js';
 export * from './gerbil.js';
 export { sslPortsToWebStreams, type SslWebStreams } from './ports/web-streams.js';
+export { SslSocket, sslPortsToSocket, type SslSocketOptions } from './socket/ssl-socket.js';
+export { sslSocketConnect, sslCreateConnection, type SslSocketConnectOptions } from './socket/connect.js';
+export { type SslTlsOptions } from './socket/tls-options.js';
+export { SslAgent, type SslAgentOptions } from './socket/agent.js';
+export { sslUndiciConnect, type SslUndiciConnectOptions, type SslUndiciConnectParams } from './socket/undici.js';
+export { sslServe, type SslServeServers, type SslServing } from './socket/serve.js';

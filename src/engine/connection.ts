@@ -795,6 +795,15 @@ export class Connection implements PortOwner, SslHooks {
 
   onOutputFinal(cb: (err?: Error | null) => void): void {
     if (this.state !== 'open' || !this.shutdownOnClose || this.outputPort.abandoned) return cb();
+    this.closeNotify(cb);
+  }
+
+  /**
+   * Sends close_notify now, whatever `shutdownOnClose` says (the socket view's `end()`), with every
+   * record gathered before it; `cb` once the transport has taken them.
+   */
+  closeNotify(cb: (err?: Error | null) => void): void {
+    if (this.state !== 'open' || !this.ssl) return cb();
     const { ssl } = this.n;
     ssl.SSL_shutdown(this.ssl);
     clearErrors();
