@@ -51,6 +51,31 @@ const PORT_PROCEDURES = {
   sha1Bytes: [{ call: (p) => sha1m.sha1Bytes(p), expect: { kind: 'settles' }, input: true }],
   md5: [{ call: (p) => md5m.md5(p), expect: { kind: 'settles' }, input: true }],
   md5Bytes: [{ call: (p) => md5m.md5Bytes(p), expect: { kind: 'settles' }, input: true }],
+  // A socket view over closed ports: every TLSSocket-style query answers (a value or an SslError), never a crash.
+  sslPortsToSocket: [{
+    call: async (p, pair) => {
+      const sock = o.sslPortsToSocket(pair[0], pair[1]);
+      sock.on('error', () => {});
+      const queries = [
+        () => sock.getPeerCertificate(), () => sock.getPeerCertificate(true), () => sock.getPeerX509Certificate?.(),
+        () => sock.getProtocol(), () => sock.getCipher(), () => sock.exportKeyingMaterial(32, 'EXPORTER-test'),
+        () => sock.isSessionReused(), () => sock.remoteAddress, () => sock.localPort, () => sock.address(),
+        () => sock.authorized, () => sock.alpnProtocol, () => sock.setNoDelay(true), () => sock.setKeepAlive(true),
+        () => sock.setTimeout(10), () => sock.unref(), () => sock.ref(), () => sock.write('x'), () => sock.end(),
+      ];
+      for (const q of queries) {
+        try {
+          q();
+        } catch (e) {
+          if (!(e instanceof o.SslError) && !(e instanceof TypeError) && !(e instanceof RangeError)) throw e;
+        }
+      }
+      sock.destroy();
+      await new Promise((r) => setImmediate(r));
+      return 'answered';
+    },
+    expect: { kind: 'value', value: 'answered' },
+  }],
   // Closed SSL ports as the transport of a new connection (TLS in TLS): the handshake fails.
   portsToSslPorts: [{ call: (p, pair) => o.portsToSslPorts(pair[0], pair[1], { mode: 'connect', timeout: 5000 }), expect: { kind: 'rejects' } }],
 };
@@ -68,6 +93,8 @@ const OTHER_EXPORTS = new Set([
   'sslSetServerAlpn', 'sslSetServerNameIdentificationCallback', 'sslSetVerifyHostname', 'supportedClientProtocols',
   'supportedServerProtocols', 'bytesToHexString', 'hexStringToBytes', 'legacyLoaded', 'libssl', 'libsslLoadFailReason',
   'libcrypto', 'libcryptoLoadFailReason', 'opensslLibVersions',
+  // Node integrations: they make connections (sslPortsToSocket, which takes ports, is tested above).
+  'SslAgent', 'SslSocket', 'sslCreateConnection', 'sslServe', 'sslSocketConnect', 'sslUndiciConnect',
 ]);
 
 // ---------------------------------------------------------------- the child
