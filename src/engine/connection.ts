@@ -126,6 +126,15 @@ interface PendingWrite {
 }
 
 
+/** A pending live verification (sslSetVerify / sslTryVerify on a port); resolve and reject settle it once. */
+interface VerifyWaiter {
+  /** Whether the exchange is over (the first call starts it). */
+  check: () => boolean;
+  who: string;
+  resolve: () => void;
+  reject: (e: Error) => void;
+}
+
 /** One TLS connection. */
 export class Connection implements PortOwner, SslHooks {
   readonly who: string;
@@ -183,7 +192,7 @@ export class Connection implements PortOwner, SslHooks {
   /** Why a user callback run inside OpenSSL (the SNI callback) made the handshake fail. */
   private callbackError: Error | null = null;
   /** Waiters for renegotiation / post-handshake verification. */
-  private verifyWaiter: { check: () => boolean; who: string; resolve: () => void; reject: (e: Error) => void } | null = null;
+  private verifyWaiter: VerifyWaiter | null = null;
   private readonly onData = (chunk: Buffer | string): void => this.onTransportData(chunk);
   private readonly onEnd = (): void => this.onTransportEnd();
   private readonly onError = (err: Error): void => this.onTransportError(err);
@@ -804,11 +813,21 @@ export class Connection implements PortOwner, SslHooks {
 
   // ---- live verification (sslSetVerify / sslTryVerify on a port) ----
 
-  /** Runs a renegotiation (TLS 1.2) or post-handshake authentication (TLS 1.3) and waits for it. */
+  /**
+   * Runs a renegotiation (TLS 1.2) or post-handshake authentication (TLS 1.3) and waits for it.
+   * One at a time: a request while another is pending is refused (`ERR_SSL_VERIFY_PENDING`), leaving
+   * the pending one untouched. The pending one settles exactly once: when the peer's Finished arrives,
+   * when the exchange fails, after {@link VERIFY_TIMEOUT}, or at once when the connection closes.
+   */
   reverify(who: string, mode: 'try' | 'require'): Promise<void> {
     const { ssl } = this.n;
     const s = this.sslPtr(who);
     if (this.state !== 'open') return Promise.reject(new SslError(`${who}: failed (the connection is not open)`, { code: 'ERR_SSL_CLOSED' }));
+    if (this.verifyWaiter) {
+      return Promise.reject(
+        new SslError(`${who}: failed (a verification of this connection is already in progress; wait for it to settle)`, { code: 'ERR_SSL_VERIFY_PENDING' }),
+      );
+    }
     if (ssl.SSL_get_shutdown(s) & SSL_RECEIVED_SHUTDOWN) {
       return Promise.reject(new SslError(`${who}: failed (the peer has shut the connection down)`, { status: 'zero-return', code: 'ERR_SSL_PEER_SHUTDOWN' }));
     }
@@ -840,15 +859,22 @@ export class Connection implements PortOwner, SslHooks {
     }
     return new Promise<void>((resolve, reject) => {
       let started = false;
+      let settled = false;
+      /** Detaches the waiter (once): no later event can reach this promise. */
+      const finish = (): boolean => {
+        if (settled) return false;
+        settled = true;
+        clearTimeout(timer);
+        if (this.verifyWaiter === waiter) this.verifyWaiter = null;
+        if (this.ssl) ssl.SSL_set_msg_callback(this.ssl, null);
+        return true;
+      };
       // The peer must read for the exchange to progress; never wait forever.
       const timer = setTimeout(() => {
-        if (this.verifyWaiter !== waiter) return;
-        this.verifyWaiter = null;
-        if (this.ssl) ssl.SSL_set_msg_callback(this.ssl, null);
-        reject(new SslError(`${who}: failed (the peer did not answer within ${VERIFY_TIMEOUT} ms)`, { code: 'ETIMEDOUT' }));
+        if (finish()) reject(new SslError(`${who}: failed (the peer did not answer within ${VERIFY_TIMEOUT} ms)`, { code: 'ETIMEDOUT' }));
       }, VERIFY_TIMEOUT);
       timer.unref?.();
-      const waiter = {
+      const waiter: VerifyWaiter = {
         check: () => {
           if (!started) {
             // Kick the exchange: TLS 1.2 needs a handshake call, TLS 1.3 sends the request on the next write/read.
@@ -865,24 +891,26 @@ export class Connection implements PortOwner, SslHooks {
         },
         who,
         resolve: () => {
-          clearTimeout(timer);
-          this.verifyWaiter = null;
-          if (this.ssl) ssl.SSL_set_msg_callback(this.ssl, null);
+          if (!finish()) return;
           if (mode === 'require' && !this.peerVerified()) {
             reject(new SslError(`${who}: failed (${this.verifyResultText()})`, { status: 'ssl', code: 'CERTIFICATE_VERIFY_FAILED' }));
           } else resolve();
         },
         reject: (e: Error) => {
-          clearTimeout(timer);
-          this.verifyWaiter = null;
-          if (this.ssl) ssl.SSL_set_msg_callback(this.ssl, null);
-          reject(e);
+          if (finish()) reject(e);
         },
       };
       this.verifyWaiter = waiter;
       this.transportIn.resume();
       this.drive();
     });
+  }
+
+  /** A live verification that closes with the connection: settles the pending one, if any. */
+  private settleVerifyOnClose(): void {
+    const w = this.verifyWaiter;
+    if (!w) return;
+    w.reject(new SslError(`${w.who}: failed (the connection was closed before the verification completed)`, { code: 'ERR_SSL_CLOSED' }));
   }
 
   private peerFinished = false;
@@ -1078,6 +1106,7 @@ export class Connection implements PortOwner, SslHooks {
       return;
     }
     this.releasePending = false;
+    this.settleVerifyOnClose();
     const s = this.ssl;
     this.ssl = 0;
     this.state = 'closed';
