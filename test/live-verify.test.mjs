@@ -106,3 +106,69 @@ for (const protocol of ['tls12', 'tls13']) {
     }
   });
 }
+
+/**
+ * Writes to `out` until `limit` bytes are written or the writes have been held back (no 'drain') for
+ * `stallMs`; resolves the number of bytes written.
+ */
+function flood(out, limit, stallMs = 1000) {
+  const block = Buffer.alloc(16 * 1024, 0x61);
+  let written = 0;
+  return new Promise((resolve) => {
+    let timer = null;
+    const step = () => {
+      clearTimeout(timer);
+      while (written < limit) {
+        written += block.length;
+        if (!out.write(block)) {
+          timer = setTimeout(() => {
+            out.off('drain', step);
+            resolve(written);
+          }, stallMs);
+          out.once('drain', step);
+          return;
+        }
+      }
+      resolve(written);
+    };
+    step();
+  });
+}
+
+for (const protocol of ['tls12', 'tls13']) {
+  test(`${protocol}: a peer flooding during a live verification is held back while the application does not read`, async () => {
+    const { listener, port } = await serve(protocol);
+    try {
+      const { client, server } = await connectPair(listener, port, protocol);
+      const [cin, cout] = client;
+      const [sin, sout] = server;
+      cin.resume(); // the client reads (and so answers the server's request); the server's application does not
+      const verification = watch(o.sslTryVerify(sin, true));
+      const LIMIT = 64 * 1024 * 1024;
+      const written = await flood(cout, LIMIT);
+      // Held back: the flood stalled well before its 64 MiB, and the server buffered at most its
+      // high-water mark and a bounded amount more (before the fix: everything the peer sent).
+      assert.ok(written < LIMIT, `the flood was never held back (${written} bytes written)`);
+      const buffered = sin.readableLength;
+      assert.ok(buffered <= sin.readableHighWaterMark + 64 * 1024, `${buffered} bytes buffered in the input port`);
+      // The application reads now: every byte arrives and the verification completes.
+      let got = 0;
+      sin.on('data', (c) => {
+        got += c.length;
+      });
+      await new Promise((resolve, reject) => {
+        const check = () => (got >= written ? resolve() : setTimeout(check, 20));
+        check();
+        sin.once('error', reject);
+      });
+      assert.equal(got, written);
+      await verification.done;
+      assert.equal(verification.seen.value, 'ok', String(verification.seen.value));
+      assert.equal(o.sslPeerVerified(sin), true);
+      sout.write('ok');
+      destroyAll(client, server);
+    } finally {
+      await o.sslClose(listener);
+    }
+  });
+}

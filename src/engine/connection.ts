@@ -385,10 +385,19 @@ export class Connection implements PortOwner, SslHooks {
     this.afterFeed();
   }
 
-  /** Runs OpenSSL on what was fed; stops the transport while nobody wants the plaintext. */
+  /**
+   * Runs OpenSSL on what was fed; stops the transport while nobody wants the plaintext. A pending
+   * renegotiation or live verification needs the peer's messages, so the transport keeps flowing for
+   * it, but only while the input port has room: a peer that floods data meanwhile is held back too.
+   */
   private afterFeed(): void {
     this.drive();
-    if (this.state === 'open' && !this.wantRead && !this.writeWantsRead && !this.verifyWaiter) this.transportIn.pause();
+    if (this.state === 'open' && !this.wantRead && (this.inputFull() || (!this.writeWantsRead && !this.verifyWaiter))) this.transportIn.pause();
+  }
+
+  /** The input port holds its high-water mark of plaintext nobody has read yet: take no more for now. */
+  private inputFull(): boolean {
+    return !this.inputClosed && this.inputPort.readableLength >= this.inputPort.readableHighWaterMark;
   }
 
   private feed(chunk: Buffer): void {
@@ -484,7 +493,7 @@ export class Connection implements PortOwner, SslHooks {
     const { ssl } = this.n;
     let called = false;
     // Without new ciphertext (or the transport's end) SSL_read can only say WANT_READ again: skip it.
-    while (!this.inputEnded && (this.rbioFresh || this.transportEnded) && (this.wantRead || this.inputClosed || this.writeWantsRead)) {
+    while (!this.inputEnded && (this.rbioFresh || this.transportEnded) && (this.wantRead || this.inputClosed || (this.writeWantsRead && !this.inputFull()))) {
       called = true;
       let r: number;
       let own: Buffer | null = null;
@@ -933,9 +942,12 @@ export class Connection implements PortOwner, SslHooks {
           w.resolve();
           return;
         }
+        // Back-pressure: with the input port full, the application reads first (onInputRead drives
+        // again); the peer's answer waits behind the data it sent before it.
+        if (this.inputFull()) return;
         const r = ssl.SSL_read(this.ssl, buf, SLICE);
         if (r > 0) {
-          if (!this.inputClosed) this.inputPort.push(Buffer.from(buf.subarray(0, r)));
+          if (!this.inputClosed && !this.inputPort.push(Buffer.from(buf.subarray(0, r)))) this.wantRead = false;
           continue;
         }
         const e = ssl.SSL_get_error(this.ssl, r);
