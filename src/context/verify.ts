@@ -29,7 +29,11 @@ function setVerify(who: string, target: Target, on: unknown, mode: 'try' | 'requ
 /**
  * Requires a verified peer certificate. On a context or listener, for each later connection (a
  * failure aborts the handshake with an alert); on an SSL port, verifies now and resolves, or rejects
- * with an `SslError` ("sslSetVerify: failed …").
+ * with an `SslError` ("sslSetVerify: failed …"). On a port, one verification runs at a time: a second
+ * `sslSetVerify`/`sslTryVerify` while one is pending is refused (`code: 'ERR_SSL_VERIFY_PENDING'`) and
+ * the pending one goes on; a connection that closes meanwhile rejects it at once (`ERR_SSL_CLOSED`).
+ * The peer's answer is read behind the data it sent before it, which the application must read (the
+ * input port's back-pressure holds).
  *
  * @example
  * ```ts
