@@ -76,6 +76,7 @@ export function sslLoadPrivateKey(
     if (asn1) throw new RangeError(`${who}: asn1 parsing is only supported for a path, not for ['data', bytes]`);
     what = 'data';
     bytes = Buffer.from(pathOrData[1]);
+    if (bytes.length === 0) throw new RangeError(`${who}: pathOrData's key data is empty`);
   } else {
     throw typeError(who, 'pathOrData', "a path or ['data', bytes]", pathOrData);
   }
@@ -94,6 +95,8 @@ function readFileFor(who: string, path: string): Buffer {
 
 function useKey(who: string, ctx: ContextState, bytes: Buffer, rsa: boolean, asn1: boolean, what: string): void {
   const { crypto, ssl } = native(who);
+  // An empty Buffer reaches C as NULL, which OpenSSL reports as "passed a null parameter".
+  if (bytes.length === 0) throw new SslError(`${who}: no private key found in ${what} (it is empty)`, { code: 'ERR_SSL_EMPTY_KEY' });
   clearErrors();
   const bio = created('BIO', crypto.BIO_new_mem_buf(bytes, bytes.length));
   if (!bio) throw opensslFailure(who, 'out of memory');
@@ -153,6 +156,7 @@ export function applyCredentials(who: string, ctx: ContextState, options: Contex
     useKey(who, ctx, readFileFor(who, value), false, kind === 'der', value);
   } else if (kind === 'pem-data') {
     assertBytes(who, 'privateKey data', value);
+    if (value.length === 0) throw new RangeError(`${who}: privateKey's key data is empty`);
     useKey(who, ctx, Buffer.from(value), false, false, 'pem-data');
   } else {
     throw new RangeError(`${who}: privateKey kind must be 'pem', 'pem-data' or 'der', got ${JSON.stringify(kind)}`);

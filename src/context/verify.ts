@@ -41,7 +41,11 @@ function setVerify(who: string, target: Target, on: unknown, mode: 'try' | 'requ
  * failure aborts the handshake with an alert); on an SSL port, verifies now and resolves, or rejects
  * with an `SslError` ("sslSetVerify: failed …"); on a closed port (with any `on`), rejects with an
  * `SslError` whose `code` is `ERR_SSL_CLOSED`. `on` is read as a truth value, as in the seed, except
- * that a plain object (a node:tls-style `{ rejectUnauthorized }`) is a `TypeError`.
+ * that a plain object (a node:tls-style `{ rejectUnauthorized }`) is a `TypeError`. On a port, one
+ * verification runs at a time: a second `sslSetVerify`/`sslTryVerify` while one is pending is refused
+ * (`code: 'ERR_SSL_VERIFY_PENDING'`) and the pending one goes on; a connection that closes meanwhile
+ * rejects it at once (`ERR_SSL_CLOSED`). The peer's answer is read behind the data it sent before it,
+ * which the application must read (the input port's back-pressure holds).
  *
  * @example
  * ```ts

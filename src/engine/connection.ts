@@ -136,6 +136,15 @@ interface PendingWrite {
 }
 
 
+/** A pending live verification (sslSetVerify / sslTryVerify on a port); resolve and reject settle it once. */
+interface VerifyWaiter {
+  /** Whether the exchange is over (the first call starts it). */
+  check: () => boolean;
+  who: string;
+  resolve: () => void;
+  reject: (e: Error) => void;
+}
+
 /** One TLS connection. */
 export class Connection implements PortOwner, SslHooks {
   readonly who: string;
@@ -201,7 +210,7 @@ export class Connection implements PortOwner, SslHooks {
   /** Why a user callback run inside OpenSSL (the SNI callback) made the handshake fail. */
   private callbackError: Error | null = null;
   /** Waiters for renegotiation / post-handshake verification. */
-  private verifyWaiter: { check: () => boolean; who: string; resolve: () => void; reject: (e: Error) => void } | null = null;
+  private verifyWaiter: VerifyWaiter | null = null;
   private readonly onData = (chunk: unknown): void => this.onTransportData(chunk);
   private readonly onEnd = (): void => this.onTransportEnd();
   private readonly onError = (err: Error): void => this.onTransportError(err);
@@ -443,10 +452,19 @@ export class Connection implements PortOwner, SslHooks {
     this.afterFeed();
   }
 
-  /** Runs OpenSSL on what was fed; stops the transport while nobody wants the plaintext. */
+  /**
+   * Runs OpenSSL on what was fed; stops the transport while nobody wants the plaintext. A pending
+   * renegotiation or live verification needs the peer's messages, so the transport keeps flowing for
+   * it, but only while the input port has room: a peer that floods data meanwhile is held back too.
+   */
   private afterFeed(): void {
     this.drive();
-    if (this.state === 'open' && !this.wantRead && !this.writeWantsRead && !this.verifyWaiter) this.transportIn.pause();
+    if (this.state === 'open' && !this.wantRead && (this.inputFull() || (!this.writeWantsRead && !this.verifyWaiter))) this.transportIn.pause();
+  }
+
+  /** The input port holds its high-water mark of plaintext nobody has read yet: take no more for now. */
+  private inputFull(): boolean {
+    return !this.inputClosed && this.inputPort.readableLength >= this.inputPort.readableHighWaterMark;
   }
 
   private feed(chunk: Buffer): void {
@@ -545,7 +563,7 @@ export class Connection implements PortOwner, SslHooks {
     const { ssl } = this.n;
     let called = false;
     // Without new ciphertext (or the transport's end) SSL_read can only say WANT_READ again: skip it.
-    while (!this.inputEnded && (this.rbioFresh || this.transportEnded) && (this.wantRead || this.inputClosed || this.writeWantsRead)) {
+    while (!this.inputEnded && (this.rbioFresh || this.transportEnded) && (this.wantRead || this.inputClosed || (this.writeWantsRead && !this.inputFull()))) {
       called = true;
       let r: number;
       let own: Buffer | null = null;
@@ -803,7 +821,7 @@ export class Connection implements PortOwner, SslHooks {
    * record gathered before it; `cb` once the transport has taken them.
    */
   closeNotify(cb: (err?: Error | null) => void): void {
-    if (this.state !== 'open' || !this.ssl) return cb();
+    if (this.state !== 'open' || this.released) return cb();
     const { ssl } = this.n;
     ssl.SSL_shutdown(this.ssl);
     clearErrors();
@@ -879,11 +897,21 @@ export class Connection implements PortOwner, SslHooks {
 
   // ---- live verification (sslSetVerify / sslTryVerify on a port) ----
 
-  /** Runs a renegotiation (TLS 1.2) or post-handshake authentication (TLS 1.3) and waits for it. */
+  /**
+   * Runs a renegotiation (TLS 1.2) or post-handshake authentication (TLS 1.3) and waits for it.
+   * One at a time: a request while another is pending is refused (`ERR_SSL_VERIFY_PENDING`), leaving
+   * the pending one untouched. The pending one settles exactly once: when the peer's Finished arrives,
+   * when the exchange fails, after {@link VERIFY_TIMEOUT}, or at once when the connection closes.
+   */
   reverify(who: string, mode: 'try' | 'require'): Promise<void> {
     const { ssl } = this.n;
     const s = this.sslPtr(who);
     if (this.state !== 'open') return Promise.reject(new SslError(`${who}: failed (the connection is not open)`, { code: 'ERR_SSL_CLOSED' }));
+    if (this.verifyWaiter) {
+      return Promise.reject(
+        new SslError(`${who}: failed (a verification of this connection is already in progress; wait for it to settle)`, { code: 'ERR_SSL_VERIFY_PENDING' }),
+      );
+    }
     if (ssl.SSL_get_shutdown(s) & SSL_RECEIVED_SHUTDOWN) {
       return Promise.reject(new SslError(`${who}: failed (the peer has shut the connection down)`, { status: 'zero-return', code: 'ERR_SSL_PEER_SHUTDOWN' }));
     }
@@ -915,15 +943,22 @@ export class Connection implements PortOwner, SslHooks {
     }
     return new Promise<void>((resolve, reject) => {
       let started = false;
+      let settled = false;
+      /** Detaches the waiter (once): no later event can reach this promise. */
+      const finish = (): boolean => {
+        if (settled) return false;
+        settled = true;
+        clearTimeout(timer);
+        if (this.verifyWaiter === waiter) this.verifyWaiter = null;
+        if (this.handle) ssl.SSL_set_msg_callback(this.handle, null);
+        return true;
+      };
       // The peer must read for the exchange to progress; never wait forever.
       const timer = setTimeout(() => {
-        if (this.verifyWaiter !== waiter) return;
-        this.verifyWaiter = null;
-        if (this.handle) ssl.SSL_set_msg_callback(this.handle, null);
-        reject(new SslError(`${who}: failed (the peer did not answer within ${VERIFY_TIMEOUT} ms)`, { code: 'ETIMEDOUT' }));
+        if (finish()) reject(new SslError(`${who}: failed (the peer did not answer within ${VERIFY_TIMEOUT} ms)`, { code: 'ETIMEDOUT' }));
       }, VERIFY_TIMEOUT);
       timer.unref?.();
-      const waiter = {
+      const waiter: VerifyWaiter = {
         check: () => {
           if (!started) {
             // Kick the exchange: TLS 1.2 needs a handshake call, TLS 1.3 sends the request on the next write/read.
@@ -940,24 +975,26 @@ export class Connection implements PortOwner, SslHooks {
         },
         who,
         resolve: () => {
-          clearTimeout(timer);
-          this.verifyWaiter = null;
-          if (this.handle) ssl.SSL_set_msg_callback(this.handle, null);
+          if (!finish()) return;
           if (mode === 'require' && !this.peerVerified()) {
             reject(new SslError(`${who}: failed (${this.verifyResultText()})`, { status: 'ssl', code: 'CERTIFICATE_VERIFY_FAILED' }));
           } else resolve();
         },
         reject: (e: Error) => {
-          clearTimeout(timer);
-          this.verifyWaiter = null;
-          if (this.handle) ssl.SSL_set_msg_callback(this.handle, null);
-          reject(e);
+          if (finish()) reject(e);
         },
       };
       this.verifyWaiter = waiter;
       this.transportIn.resume();
       this.drive();
     });
+  }
+
+  /** A live verification that closes with the connection: settles the pending one, if any. */
+  private settleVerifyOnClose(): void {
+    const w = this.verifyWaiter;
+    if (!w) return;
+    w.reject(new SslError(`${w.who}: failed (the connection was closed before the verification completed)`, { code: 'ERR_SSL_CLOSED' }));
   }
 
   private peerFinished = false;
@@ -980,9 +1017,12 @@ export class Connection implements PortOwner, SslHooks {
           w.resolve();
           return;
         }
+        // Back-pressure: with the input port full, the application reads first (onInputRead drives
+        // again); the peer's answer waits behind the data it sent before it.
+        if (this.inputFull()) return;
         const r = ssl.SSL_read(this.ssl, buf, SLICE);
         if (r > 0) {
-          if (!this.inputClosed) this.inputPort.push(Buffer.from(buf.subarray(0, r)));
+          if (!this.inputClosed && !this.inputPort.push(Buffer.from(buf.subarray(0, r)))) this.wantRead = false;
           continue;
         }
         const e = ssl.SSL_get_error(this.ssl, r);
@@ -1170,6 +1210,7 @@ export class Connection implements PortOwner, SslHooks {
       return;
     }
     this.releasePending = false;
+    this.settleVerifyOnClose();
     const s = this.handle;
     this.handle = 0;
     this.state = 'closed';
@@ -1212,15 +1253,25 @@ function closedError(who: string): SslError {
   return new SslError(`${who}: the connection is closed`, { code: 'ERR_SSL_CLOSED' });
 }
 
+/** The most protocols an ALPN list can hold (each is at least 2 bytes of a 65535-byte list). */
+const MAX_ALPN_PROTOCOLS = 32767;
+
 /** Encodes ALPN protocols into the wire format (length-prefixed), validating each. */
 export function alpnWire(who: string, protocols: readonly Uint8Array[]): Buffer {
   if (!Array.isArray(protocols)) throw new TypeError(`${who}: alpn must be an array of Buffers`);
+  // Each protocol takes at least 2 bytes of the 65535 the wire format allows: check the count before
+  // walking the list (a sparse array of length 1e9 would otherwise be walked for half a minute).
+  const count = protocols.length;
+  if (!Number.isSafeInteger(count) || count > MAX_ALPN_PROTOCOLS) {
+    throw new RangeError(`${who}: alpn lists at most ${MAX_ALPN_PROTOCOLS} protocols, got ${count}`);
+  }
   const parts: Buffer[] = [];
-  protocols.forEach((p, i) => {
+  for (let i = 0; i < count; i++) {
+    const p: unknown = protocols[i];
     if (!(p instanceof Uint8Array)) throw new TypeError(`${who}: alpn[${i}] must be a Buffer or Uint8Array`);
     if (p.length < 1 || p.length > 255) throw new RangeError(`${who}: alpn[${i}] must be 1 to 255 bytes long, got ${p.length}`);
     parts.push(Buffer.from([p.length]), Buffer.from(p));
-  });
+  }
   const wire = Buffer.concat(parts);
   if (wire.length > 65535) throw new RangeError(`${who}: alpn list is too long (${wire.length} bytes, at most 65535)`);
   return wire;

@@ -1,13 +1,31 @@
 /**
- * OpenSSL → JavaScript callbacks. Each kind has exactly one trampoline, registered once per process
- * with `koffi.register` and never unregistered; it finds the JavaScript side through a map keyed by
- * the `SSL *` the callback is about. Every body is wrapped in try/catch: an exception would return 0
- * to C, which for some callbacks (ALPN) means success.
+ * OpenSSL → JavaScript callbacks. Each kind has exactly one trampoline (`koffi.register`), made the
+ * first time one is needed (a worker that only imports the library takes none of koffi's 8,192
+ * process-wide slots); it finds the JavaScript side through a map keyed by the `SSL *` the callback
+ * is about. Every body is wrapped in try/catch: an exception would return 0 to C, which for some
+ * callbacks (ALPN) means success.
+ *
+ * Worker threads. koffi's slots are per process and koffi gives a slot back only on
+ * `koffi.unregister` (not when the worker's environment is torn down), so a worker's trampolines are
+ * unregistered when the worker exits (`process.on('exit')`: a natural end or `process.exit()`), after
+ * every connection of the worker has been freed and with further OpenSSL use refused, so that no
+ * `SSL` of the worker can call them afterwards. `process.exit()` called by user code that OpenSSL runs
+ * (a key logger, an SNI callback) is deferred until OpenSSL has returned: ending the worker inside a
+ * koffi callback makes koffi's `napi_call_function` fail and node-addon-api abort the whole process
+ * ("FATAL ERROR: Error::Error napi_define_properties" / "napi_throw").
+ *
+ * Known limit (koffi 2.12.4): `worker.terminate()` runs no JavaScript in the worker ('exit' is not
+ * emitted) and, if it lands while the worker is inside an OpenSSL call that then calls back, koffi's
+ * relay calls `napi_call_function`, which refuses to run JavaScript in a stopping environment; koffi's
+ * prebuilt binary (built without `NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS`) then aborts the process
+ * in `Error::ThrowAsJavaScriptException` (`napi_throw`) before any of our code runs. Nothing in a
+ * trampoline body can prevent that; a terminated worker's slots are not returned either.
  *
  * @module
  */
 import koffi from 'koffi';
-import { native, available, readMemory } from './native.js';
+import { isMainThread } from 'node:worker_threads';
+import { native, available, readMemory, retireNative } from './native.js';
 import type { Ptr } from './bindings.js';
 
 /** SSL_TLSEXT_ERR_* values returned by the ALPN and server-name callbacks. */
@@ -27,6 +45,8 @@ export interface SslHooks {
   onNewSession(session: Ptr): boolean;
   /** A TLS message was sent or received (only while a message callback is installed on the SSL). */
   onMessage(written: boolean, contentType: number, firstByte: number): void;
+  /** Frees the connection's `SSL` (the worker is exiting). */
+  release(): void;
 }
 
 const hooksBySsl = new Map<Ptr, SslHooks>();
@@ -41,12 +61,47 @@ export function detachHooks(ssl: Ptr): void {
   hooksBySsl.delete(ssl);
 }
 
-/** Runs a callback body; an exception must not reach C (it would return 0, which means "OK" to some). */
+/** How many trampolines are on the stack (OpenSSL may run user code that makes other SSL calls). */
+let depth = 0;
+/** A `process.exit(code)` asked for inside a callback, carried out once OpenSSL has returned. */
+let exitRequested: { code: number | string | null | undefined } | null = null;
+const realExit = process.exit;
+/** Thrown out of user code that called `process.exit()` inside a callback: it stops like exit would. */
+class ExitDeferred extends Error {}
+
+function deferredExit(code?: number | string | null): never {
+  exitRequested ??= { code };
+  throw new ExitDeferred('process.exit() inside an OpenSSL callback: deferred until OpenSSL returns');
+}
+
+function exitLater(): void {
+  if (depth > 0) {
+    setImmediate(exitLater);
+    return;
+  }
+  const req = exitRequested;
+  exitRequested = null;
+  if (req) realExit.call(process, req.code as number | undefined);
+}
+
+/**
+ * Runs a callback body; an exception must not reach C (it would return 0, which means "OK" to some),
+ * and in a worker `process.exit()` must not end the thread while OpenSSL is on the stack.
+ */
 function guard<T>(fallback: T, body: () => T): T {
+  const swap = !isMainThread && depth === 0;
+  if (swap) process.exit = deferredExit;
+  depth++;
   try {
-    return body();
+    return exitRequested ? fallback : body();
   } catch {
     return fallback;
+  } finally {
+    depth--;
+    if (swap) {
+      process.exit = realExit;
+      if (exitRequested) queueMicrotask(exitLater);
+    }
   }
 }
 
@@ -63,9 +118,11 @@ function register(decl: string, fn: (...args: never[]) => unknown): unknown {
   return koffi.register(fn as (...args: unknown[]) => unknown, koffi.pointer(proto));
 }
 
-/** Function pointers to hand to OpenSSL, or null when OpenSSL is not loaded. */
-export const trampolines = available
-  ? {
+/** The trampolines, one per kind of callback. */
+type Table = Record<'verify' | 'alpnSelect' | 'keylog' | 'servername' | 'message' | 'newSession', unknown>;
+
+function registerAll(): Table {
+  const table: Table = {
       verify: register('int opp_verify_cb(int ok, uintptr_t storeCtx)', (ok: number, storeCtx: Ptr) =>
         guard(0, () => {
           const hooks = hooksBySsl.get(sslOfStoreCtx(storeCtx));
@@ -106,5 +163,59 @@ export const trampolines = available
           return hooks && hooks.onNewSession(session) ? 1 : 0;
         }),
       ),
+    };
+  if (!isMainThread) process.once('exit', retire);
+  return table;
+}
+
+let table: Table | null = null;
+let retired = false;
+
+/**
+ * The worker is exiting: free its connections, refuse further OpenSSL use, and give koffi's slots back.
+ * (Contexts keep their callback pointers, but OpenSSL calls them only through an `SSL`, and none is
+ * left or can be made.)
+ */
+function retire(): void {
+  retired = true;
+  retireNative('the worker thread is exiting');
+  for (const hooks of [...hooksBySsl.values()]) {
+    try {
+      hooks.release();
+    } catch {
+      /* keep going: the slots must be returned */
     }
-  : null;
+  }
+  hooksBySsl.clear();
+  const t = table;
+  table = null;
+  if (!t) return;
+  for (const fn of Object.values(t)) {
+    try {
+      koffi.unregister(fn as Parameters<typeof koffi.unregister>[0]);
+    } catch {
+      /* already gone */
+    }
+  }
+}
+
+function lazyTable(): Table {
+  const lazy = {} as Table;
+  for (const kind of ['verify', 'alpnSelect', 'keylog', 'servername', 'message', 'newSession'] as const) {
+    Object.defineProperty(lazy, kind, {
+      enumerable: true,
+      get: () => (retired ? null : (table ??= registerAll())[kind]),
+    });
+  }
+  return lazy;
+}
+
+/**
+ * Function pointers to hand to OpenSSL (registered on first use), or null when OpenSSL is not loaded.
+ *
+ * @example
+ * ```ts
+ * ssl.SSL_CTX_set_keylog_callback(ctx, trampolines!.keylog);
+ * ```
+ */
+export const trampolines: Table | null = available ? lazyTable() : null;

@@ -19,10 +19,19 @@ const both: Native | null = crypto && ssl ? { crypto, ssl } : null;
 /** Whether OpenSSL was loaded. */
 export const available = both !== null;
 
-/** Returns the OpenSSL function tables; throws when OpenSSL could not be loaded. */
+/** Why OpenSSL may no longer be used in this thread (its worker is exiting), or null. */
+let retiredReason: string | null = null;
+
+/** Returns the OpenSSL function tables; throws when OpenSSL could not be loaded (or may no longer be used). */
 export function native(who: string): Native {
-  if (both) return both;
+  if (both && retiredReason === null) return both;
+  if (retiredReason !== null) throw new Error(`${who}: OpenSSL can no longer be used here (${retiredReason})`);
   throw new Error(`${who}: OpenSSL is not available (${loadFailReason ?? 'unknown reason'})`);
+}
+
+/** From now on {@link native} refuses (the worker thread is exiting and its callbacks are going away). */
+export function retireNative(reason: string): void {
+  retiredReason = reason;
 }
 
 /** One entry of OpenSSL's error queue. */

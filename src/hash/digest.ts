@@ -15,6 +15,7 @@ import { crypto as C } from '../ffi/bindings.js';
 import { loadFailReason } from '../ffi/library.js';
 import { created, freed } from '../ffi/objects.js';
 import { clearErrors } from '../ffi/native.js';
+import { SslError } from '../errors.js';
 
 /**
  * The digests of the seed, by their OpenSSL names.
@@ -198,15 +199,33 @@ export async function digestBytes(who: string, alg: DigestAlgorithm, input: Hash
   }
   const h = makeHasher(who, alg);
   try {
-    for await (const chunk of input as AsyncIterable<unknown>) {
-      if (!(chunk instanceof Uint8Array)) {
-        // Leaving the loop calls the iterator's return(), which destroys a Readable.
-        throw new TypeError(`${who}: the input delivered a ${describe(chunk)} chunk; it must deliver bytes (Uint8Array), not text or objects`);
+    let iterating = true;
+    try {
+      for await (const chunk of input as AsyncIterable<unknown>) {
+        if (!(chunk instanceof Uint8Array)) {
+          iterating = false;
+          // Leaving the loop calls the iterator's return(), which destroys a Readable.
+          throw new TypeError(`${who}: the input delivered a ${describe(chunk)} chunk; it must deliver bytes (Uint8Array), not text or objects`);
+        }
+        h.update(chunk);
       }
-      h.update(chunk);
+    } catch (e) {
+      if (!iterating) throw e;
+      throw inputError(who, e);
     }
     return h.finish();
   } finally {
     h.dispose();
   }
+}
+
+/** The input failed while being read (a closed or destroyed port, a stream error): an SslError naming `who`. */
+function inputError(who: string, e: unknown): SslError {
+  const code = (e as NodeJS.ErrnoException | null)?.code ?? null;
+  const message = e instanceof Error ? e.message : String(e);
+  const what =
+    code === 'ERR_STREAM_PREMATURE_CLOSE'
+      ? 'the input was closed before its end'
+      : 'reading the input failed';
+  return new SslError(`${who}: ${what} (${message})`, { status: e instanceof SslError ? e.status : null, code: typeof code === 'string' ? code : null, cause: e });
 }
