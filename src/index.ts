@@ -35,6 +35,7 @@ export {
   type LoadVerifySourceOptions,
 } from './context/credentials.js';
 export { sslDefaultVerifySources, type VerifySource } from './context/verify-sources.js';
+export type { CertificateSource, CertificateData } from './context/certificate-data.js';
 export { sslSecureClientContext } from './context/secure.js';
 export { sslConnect, type SslConnectOptions, type SslPorts } from './entry/client.js';
 export {

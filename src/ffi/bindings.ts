@@ -55,6 +55,9 @@ function declare(lib: KoffiLibrary) {
     PEM_read_bio_X509: f<(bio: Ptr, x: Ptr, cb: Ptr, u: Ptr) => Ptr>('uintptr_t PEM_read_bio_X509(uintptr_t bio, uintptr_t x, uintptr_t cb, uintptr_t u)'),
     PEM_write_bio_X509: f<(bio: Ptr, x: Ptr) => number>('int PEM_write_bio_X509(uintptr_t bio, uintptr_t x)'),
     PEM_read_bio_PrivateKey: f<(bio: Ptr, x: Ptr, cb: Ptr, u: Ptr) => Ptr>('uintptr_t PEM_read_bio_PrivateKey(uintptr_t bio, uintptr_t x, uintptr_t cb, uintptr_t u)'),
+    d2i_X509_bio: f<(bio: Ptr, x: Ptr) => Ptr>('uintptr_t d2i_X509_bio(uintptr_t bio, uintptr_t x)'),
+    X509_STORE_add_cert: f<(store: Ptr, x: Ptr) => number>('int X509_STORE_add_cert(uintptr_t store, uintptr_t x)'),
+    OPENSSL_sk_new_null: f<() => Ptr>('uintptr_t OPENSSL_sk_new_null()'),
     d2i_PrivateKey_bio: f<(bio: Ptr, x: Ptr) => Ptr>('uintptr_t d2i_PrivateKey_bio(uintptr_t bio, uintptr_t x)'),
     EVP_PKEY_free: f<(k: Ptr) => void>('void EVP_PKEY_free(uintptr_t k)'),
     EVP_PKEY_get_base_id: f<(k: Ptr) => number>('int EVP_PKEY_get_base_id(uintptr_t k)'),
@@ -111,6 +114,8 @@ function declareSsl(lib: KoffiLibrary) {
     SSL_CTX_sess_set_new_cb: f<(ctx: Ptr, cb: unknown) => void>('void SSL_CTX_sess_set_new_cb(uintptr_t ctx, void *cb)'),
     SSL_CTX_set_client_CA_list: f<(ctx: Ptr, sk: Ptr) => void>('void SSL_CTX_set_client_CA_list(uintptr_t ctx, uintptr_t sk)'),
     SSL_CTX_set_session_id_context: f<(ctx: Ptr, sid: Mem, len: number) => number>('int SSL_CTX_set_session_id_context(uintptr_t ctx, void *sid, unsigned int len)'),
+    SSL_CTX_get_cert_store: f<(ctx: Ptr) => Ptr>('uintptr_t SSL_CTX_get_cert_store(uintptr_t ctx)'),
+    SSL_CTX_add_client_CA: f<(ctx: Ptr, x: Ptr) => number>('int SSL_CTX_add_client_CA(uintptr_t ctx, uintptr_t x)'),
     SSL_load_client_CA_file: f<(path: string) => Ptr>('uintptr_t SSL_load_client_CA_file(const char *path)'),
     SSL_CTX_get0_param: f<(ctx: Ptr) => Ptr>('uintptr_t SSL_CTX_get0_param(uintptr_t ctx)'),
 
