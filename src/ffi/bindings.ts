@@ -74,6 +74,8 @@ function declare(lib: KoffiLibrary) {
     X509_digest: f<(x: Ptr, md: Ptr, out: Mem, len: Mem) => number>('int X509_digest(uintptr_t x, uintptr_t md, void *out, void *len)'),
     X509_verify_cert_error_string: f<(n: number) => string>('const char *X509_verify_cert_error_string(long n)'),
     X509_STORE_CTX_get_error: f<(ctx: Ptr) => number>('int X509_STORE_CTX_get_error(uintptr_t ctx)'),
+    X509_STORE_CTX_get_error_depth: f<(ctx: Ptr) => number>('int X509_STORE_CTX_get_error_depth(uintptr_t ctx)'),
+    X509_STORE_CTX_get0_chain: f<(ctx: Ptr) => Ptr>('uintptr_t X509_STORE_CTX_get0_chain(uintptr_t ctx)'),
     X509_STORE_CTX_get_ex_data: f<(ctx: Ptr, idx: number) => Ptr>('uintptr_t X509_STORE_CTX_get_ex_data(uintptr_t ctx, int idx)'),
     X509_VERIFY_PARAM_set1_host: f<(p: Ptr, name: string, len: number) => number>('int X509_VERIFY_PARAM_set1_host(uintptr_t p, const char *name, size_t len)'),
     X509_VERIFY_PARAM_set1_ip_asc: f<(p: Ptr, ip: string) => number>('int X509_VERIFY_PARAM_set1_ip_asc(uintptr_t p, const char *ip)'),
