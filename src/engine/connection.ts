@@ -18,6 +18,7 @@ import { attachHooks, detachHooks, trampolines, TLSEXT_ERR, type SslHooks } from
 import type { Ptr } from '../ffi/bindings.js';
 import { SslError, reasonCode, statusFromSslError, x509VerifyCode } from '../errors.js';
 import { SslContext } from '../context/context.js';
+import { trace, traceInfo, traceLabel, tracing } from './trace.js';
 import { SslInputPort, SslOutputPort, type PortOwner } from '../ports/ports.js';
 
 const SSL_ERROR_NONE = 0;
@@ -252,6 +253,11 @@ export class Connection implements PortOwner, SslHooks {
     this.rbio = rbio;
     this.wbio = wbio;
     attachHooks(s, this);
+    if (tracing) {
+      this.traceLabel = traceLabel(o.who);
+      ssl.SSL_set_info_callback(s, trampolines?.info ?? null);
+      trace(this.traceLabel, `${o.mode === 'connect' ? 'client' : 'server'} connection${o.hostname ? ` to ${o.hostname}` : ''}`);
+    }
 
     this.inputPort = new SslInputPort(this);
     this.outputPort = new SslOutputPort(this);
@@ -471,6 +477,7 @@ export class Connection implements PortOwner, SslHooks {
       this.signal?.removeEventListener('abort', this.onAbort);
       this.state = 'open';
       clearErrors();
+      if (tracing) this.traceOpen();
       this.shrinkBios();
       const h = this.handshake;
       this.handshake = null;
@@ -759,6 +766,22 @@ export class Connection implements PortOwner, SslHooks {
     else if (which === 'input' && this.state === 'open') this.drive();
   }
 
+  // ---- tracing (NODE_DEBUG=openssl-ports) ----
+
+  private traceLabel = '';
+
+  onInfo(where: number, ret: number): void {
+    if (this.ssl) traceInfo(this.n, this.traceLabel, this.ssl, where, ret);
+  }
+
+  /** One line with what was negotiated (names only, never secrets). */
+  private traceOpen(): void {
+    const { ssl } = this.n;
+    const cipher = ssl.SSL_get_current_cipher(this.ssl);
+    const verify = this.verify === 'off' && !this.checkHostname ? 'not checked' : this.verifyResultText();
+    trace(this.traceLabel, `open: ${ssl.SSL_get_version(this.ssl)} ${cipher ? ssl.SSL_CIPHER_get_name(cipher) : '?'}, resumed ${ssl.SSL_session_reused(this.ssl) === 1}, peer certificate ${verify}`);
+  }
+
   // ---- SslHooks (called by OpenSSL inside SSL_* calls) ----
 
   onVerify(preverifyOk: boolean, storeCtx: Ptr): boolean {
@@ -1027,6 +1050,7 @@ export class Connection implements PortOwner, SslHooks {
   /** Fails the connection: rejects the handshake or errors the ports, closes the transport, frees the SSL. */
   fail(err: SslError): void {
     if (this.state === 'closed') return;
+    if (tracing) trace(this.traceLabel, `error: ${err.message}${err.code ? ` [${err.code}${err.verifyCode ? ` ${err.verifyCode}` : ''}]` : ''}`);
     this.error ??= err;
     const wasHandshaking = this.state === 'handshaking';
     this.flushOutQuietly();
@@ -1060,6 +1084,7 @@ export class Connection implements PortOwner, SslHooks {
 
   private closeAll(): void {
     if (this.state === 'closed') return;
+    if (tracing) trace(this.traceLabel, 'closed');
     this.state = 'closed';
     this.flushOutQuietly();
     const h = this.handshake;

@@ -27,6 +27,8 @@ export interface SslHooks {
   onNewSession(session: Ptr): boolean;
   /** A TLS message was sent or received (only while a message callback is installed on the SSL). */
   onMessage(written: boolean, contentType: number, firstByte: number): void;
+  /** OpenSSL's info callback (only while tracing): a handshake step, an alert. */
+  onInfo?(where: number, ret: number): void;
 }
 
 const hooksBySsl = new Map<Ptr, SslHooks>();
@@ -99,6 +101,11 @@ export const trampolines = available
             const hooks = hooksBySsl.get(s);
             if (hooks) hooks.onMessage(writeP === 1, contentType, len > 0 ? readMemory(buf, 1)[0]! : -1);
           }),
+      ),
+      info: register('void opp_info_cb(uintptr_t ssl, int where, int ret)', (s: Ptr, where: number, ret: number) =>
+        guard(undefined, () => {
+          hooksBySsl.get(s)?.onInfo?.(where, ret);
+        }),
       ),
       newSession: register('int opp_new_session_cb(uintptr_t ssl, uintptr_t session)', (s: Ptr, session: Ptr) =>
         guard(0, () => {
