@@ -1,3 +1,4 @@
+/// <reference types="node" preserve="true" />
 /**
  * openssl-ports: TLS connections as Node streams on the system OpenSSL, with the API of the `openssl`
  * library of Racket, Chicken Scheme and Gerbil Scheme.

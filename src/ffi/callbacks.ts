@@ -6,7 +6,7 @@
  *
  * @module
  */
-import koffi from 'koffi';
+import { koffi } from './koffi.js';
 import { native, available, readMemory } from './native.js';
 import type { Ptr } from './bindings.js';
 
@@ -61,6 +61,7 @@ function sslOfStoreCtx(storeCtx: Ptr): Ptr {
 }
 
 function register(decl: string, fn: (...args: never[]) => unknown): unknown {
+  if (!koffi) throw new Error('koffi is not loaded'); // unreachable: `available` implies koffi
   const proto = koffi.proto(decl);
   return koffi.register(fn as (...args: unknown[]) => unknown, koffi.pointer(proto));
 }

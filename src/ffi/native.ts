@@ -5,7 +5,8 @@
  *
  * @module
  */
-import koffi from 'koffi';
+import { koffi } from './koffi.js';
+import { SslError } from '../errors.js';
 import { crypto, ssl, type CryptoFunctions, type SslFunctions } from './bindings.js';
 import { loadFailReason, sslLib } from './library.js';
 
@@ -19,10 +20,10 @@ const both: Native | null = crypto && ssl ? { crypto, ssl } : null;
 /** Whether OpenSSL was loaded. */
 export const available = both !== null;
 
-/** Returns the OpenSSL function tables; throws when OpenSSL could not be loaded. */
+/** Returns the OpenSSL function tables; throws an `SslError` (code `ERR_SSL_NOT_AVAILABLE`) when OpenSSL could not be loaded. */
 export function native(who: string): Native {
   if (both) return both;
-  throw new Error(`${who}: OpenSSL is not available (${loadFailReason ?? 'unknown reason'})`);
+  throw new SslError(`${who}: OpenSSL is not available (${loadFailReason ?? 'unknown reason'})`, { code: 'ERR_SSL_NOT_AVAILABLE' });
 }
 
 /** One entry of OpenSSL's error queue. */
@@ -57,7 +58,7 @@ export function clearErrors(): void {
 }
 
 /** The process's own symbols (libc among them). */
-const self = sslLib ? koffi.load(null as unknown as string) : null;
+const self = sslLib && koffi ? koffi.load(null as unknown as string) : null;
 const memcpy = self ? (self.func('void *memcpy(void *dst, uintptr_t src, size_t n)') as unknown as (dst: Uint8Array, src: number, n: number) => unknown) : null;
 /** memset(s, 0, 0) changes nothing and returns `s`: the address of a Buffer's memory. */
 const memsetZero = self ? (self.func('uintptr_t memset(void *s, int c, size_t n)') as unknown as (s: Uint8Array, c: number, n: number) => number) : null;
