@@ -141,7 +141,7 @@ test('the packed tarball: no CA private keys, no links, examples, source maps th
     if (typeof e === 'string') continue;
     assert.match(readFileSync(join(unpacked, 'package', e.types), 'utf8'), /^\/\/\/ <reference types="node" preserve="true" \/>/, `${sub}: ${e.types}`);
   }
-  console.log(`# tarball ${size} bytes, ${files.length} files`);
+  t.diagnostic(`tarball ${size} bytes, ${files.length} files`);
 });
 
 const esmApp = `
