@@ -164,24 +164,20 @@ issue_leaf() {
   write_chain "$name" "$issuer"
 }
 
-# make_ca_dir DIR CERT... — a directory of CA certificates with OpenSSL's <subject-hash>.0 links.
+# make_ca_dir DIR CERT... — a directory of CA certificates named by OpenSSL's <subject-hash>.<n>, as
+# regular files (copies), not links: npm pack drops symbolic links, and a shipped directory must work.
 make_ca_dir() {
   local dir=$1 f h n
   shift
   mkdir "$dir"
   cp "$@" "$dir/"
-  if openssl rehash -help >/dev/null 2>&1; then
-    quiet openssl rehash "$dir"
-  else
-    # Same result by hand: a link named <hash>.<n> per certificate, n counting hash collisions.
-    for f in "$@"; do
-      f=$(basename "$f")
-      h=$(openssl x509 -hash -noout -in "$dir/$f")
-      n=0
-      while [ -e "$dir/$h.$n" ]; do n=$((n + 1)); done
-      ln -s "$f" "$dir/$h.$n"
-    done
-  fi
+  for f in "$@"; do
+    f=$(basename "$f")
+    h=$(openssl x509 -hash -noout -in "$dir/$f")
+    n=0
+    while [ -e "$dir/$h.$n" ]; do n=$((n + 1)); done
+    cp "$dir/$f" "$dir/$h.$n"
+  done
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -294,7 +290,7 @@ valid for 100 years from generation. "Intermediate" below means `intermediate-ca
 | `root-ca.pem` / `.key` | root CA, RSA-3072, `/C=US/ST=Racketa/O=openssl-ports tests/CN=openssl-ports Test Root CA`; trust this one |
 | `intermediate-ca.pem` / `.key` | intermediate CA (CA:TRUE, pathlen:0) signed by the root; issues every good leaf |
 | `ca-bundle.pem` | root + intermediate in one file |
-| `ca-dir/` | root and intermediate with `<subject-hash>.0` links (`openssl rehash`), for `['directory', dir]` sources |
+| `ca-dir/` | root and intermediate, also as regular files named `<subject-hash>.0` (what `openssl rehash` links; copies survive `npm pack`), for `['directory', dir]` sources |
 | `test.pem` | self-signed RSA-2048 certificate for `localhost`, `127.0.0.1`, `::1` followed by its key in one file (as Racket's `test.pem`); CA:TRUE, serverAuth + clientAuth, so it can be its own trust root |
 
 ## Good leaves (issued by the intermediate)

@@ -62,6 +62,10 @@ export interface SslErrorOptions {
   code?: string | null;
   /** The underlying error. */
   cause?: unknown;
+  /** OpenSSL's X509 verify result (`X509_V_ERR_*`), when certificate verification failed. */
+  verifyResult?: number | null;
+  /** The node:tls name to report, when it differs from the name of `verifyResult` (see {@link SslError.verifyCode}). */
+  verifyCode?: string | null;
 }
 
 /**
@@ -85,13 +89,88 @@ export class SslError extends Error {
    * library code (e.g. `'ERR_SSL_SEALED'`), or Node's system error code (e.g. `'ECONNREFUSED'`).
    */
   readonly code: string | null;
+  /**
+   * When the peer's certificate failed verification: the reason in the names node:tls gives its
+   * errors' `code` for the same certificate (`'CERT_HAS_EXPIRED'`, `'CERT_NOT_YET_VALID'`,
+   * `'DEPTH_ZERO_SELF_SIGNED_CERT'`, `'SELF_SIGNED_CERT_IN_CHAIN'`, `'UNABLE_TO_GET_ISSUER_CERT_LOCALLY'`,
+   * `'UNABLE_TO_VERIFY_LEAF_SIGNATURE'`, …, and `'ERR_TLS_CERT_ALTNAME_INVALID'` for a hostname or IP
+   * address the certificate does not name, which OpenSSL calls `HOSTNAME_MISMATCH` /
+   * `IP_ADDRESS_MISMATCH`); otherwise `null`. {@link SslError.code} stays `'CERTIFICATE_VERIFY_FAILED'`.
+   * node:tls lets OpenSSL's verification run to its end and reports the last finding, where this
+   * library stops at the first (so that the handshake fails with an alert): a lone leaf whose issuer is
+   * unknown is `'UNABLE_TO_VERIFY_LEAF_SIGNATURE'` here as in node:tls, although
+   * {@link SslError.verifyResult} holds OpenSSL's first finding (20, unable to get local issuer certificate).
+   *
+   * @example
+   * ```ts
+   * import { sslConnect, isSslError } from 'openssl-ports';
+   * try {
+   *   await sslConnect('expired.badssl.com', 443, 'secure');
+   * } catch (e) {
+   *   if (isSslError(e) && e.verifyCode === 'CERT_HAS_EXPIRED') console.error('renew the certificate');
+   * }
+   * ```
+   */
+  readonly verifyCode: string | null;
+  /** OpenSSL's X509 verify result (`X509_V_ERR_*`, e.g. 10 for an expired certificate) when verification failed, else `null`. */
+  readonly verifyResult: number | null;
 
   constructor(message: string, options: SslErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'SslError';
     this.status = options.status ?? null;
     this.code = options.code ?? null;
+    const vr = options.verifyResult ?? null;
+    this.verifyResult = vr === null || vr === 0 ? null : vr;
+    this.verifyCode = this.verifyResult === null ? null : (options.verifyCode ?? x509VerifyCode(this.verifyResult));
   }
+}
+
+/**
+ * node:tls's names of OpenSSL's X509 verify results (Node's `X509ErrorCode` table, crypto_common.cc),
+ * by `X509_V_ERR_*` number (OpenSSL 3 numbering).
+ */
+const NODE_X509_CODES: Record<number, string> = {
+  2: 'UNABLE_TO_GET_ISSUER_CERT',
+  3: 'UNABLE_TO_GET_CRL',
+  4: 'UNABLE_TO_DECRYPT_CERT_SIGNATURE',
+  5: 'UNABLE_TO_DECRYPT_CRL_SIGNATURE',
+  6: 'UNABLE_TO_DECODE_ISSUER_PUBLIC_KEY',
+  7: 'CERT_SIGNATURE_FAILURE',
+  8: 'CRL_SIGNATURE_FAILURE',
+  9: 'CERT_NOT_YET_VALID',
+  10: 'CERT_HAS_EXPIRED',
+  11: 'CRL_NOT_YET_VALID',
+  12: 'CRL_HAS_EXPIRED',
+  13: 'ERROR_IN_CERT_NOT_BEFORE_FIELD',
+  14: 'ERROR_IN_CERT_NOT_AFTER_FIELD',
+  15: 'ERROR_IN_CRL_LAST_UPDATE_FIELD',
+  16: 'ERROR_IN_CRL_NEXT_UPDATE_FIELD',
+  17: 'OUT_OF_MEM',
+  18: 'DEPTH_ZERO_SELF_SIGNED_CERT',
+  19: 'SELF_SIGNED_CERT_IN_CHAIN',
+  20: 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  21: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  22: 'CERT_CHAIN_TOO_LONG',
+  23: 'CERT_REVOKED',
+  25: 'PATH_LENGTH_EXCEEDED',
+  26: 'INVALID_PURPOSE',
+  27: 'CERT_UNTRUSTED',
+  28: 'CERT_REJECTED',
+  79: 'INVALID_CA',
+  // node:tls checks names itself (tls.checkServerIdentity) and reports this code; OpenSSL's
+  // X509_V_ERR_HOSTNAME_MISMATCH (62) and X509_V_ERR_IP_ADDRESS_MISMATCH (64) are the same finding.
+  62: 'ERR_TLS_CERT_ALTNAME_INVALID',
+  64: 'ERR_TLS_CERT_ALTNAME_INVALID',
+};
+
+/**
+ * @internal The node:tls name of an X509 verify result: `null` for `X509_V_OK`, `'UNSPECIFIED'` (as
+ * node:tls says) for a result outside its table. Also what a TLSSocket-like `authorizationError.code` needs.
+ */
+export function x509VerifyCode(result: number): string | null {
+  if (result === 0) return null;
+  return NODE_X509_CODES[result] ?? 'UNSPECIFIED';
 }
 
 /**

@@ -1,3 +1,4 @@
+/// <reference types="node" preserve="true" />
 /**
  * openssl-ports: TLS connections as Node streams on the system OpenSSL, with the API of the `openssl`
  * library of Racket, Chicken Scheme and Gerbil Scheme.
@@ -35,6 +36,7 @@ export {
   type LoadVerifySourceOptions,
 } from './context/credentials.js';
 export { sslDefaultVerifySources, type VerifySource } from './context/verify-sources.js';
+export type { CertificateSource, CertificateData } from './context/certificate-data.js';
 export { sslSecureClientContext } from './context/secure.js';
 export { sslConnect, type SslConnectOptions, type SslPorts } from './entry/client.js';
 export {

@@ -1,3 +1,4 @@
+/// <reference types="node" preserve="true" />
 /**
  * `openssl-ports/legacy`: importing this module loads OpenSSL's legacy provider (MD4, RC4, DES …)
  * into the OpenSSL in use, next to the default provider. For the system OpenSSL the provider module
@@ -13,13 +14,14 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import koffi from 'koffi';
+import { koffi } from './ffi/koffi.js';
 import { crypto as C } from './ffi/bindings.js';
 import { opensslSource } from './ffi/library.js';
 import { clearErrors, drainErrors } from './ffi/native.js';
 
 const OPENSSL_INFO_MODULES_DIR = 1003;
-const loadDeep = koffi.load as unknown as (path: string, options?: { deep?: boolean }) => unknown;
+const loadDeep = (path: string, options: { deep: boolean }): unknown =>
+  (koffi!.load as unknown as (path: string, options?: { deep?: boolean }) => unknown)(path, options);
 
 function warn(message: string): void {
   process.emitWarning(`openssl-ports/legacy: ${message}`, { code: 'OPENSSL_PORTS_NO_LEGACY' });

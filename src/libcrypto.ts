@@ -1,3 +1,4 @@
+/// <reference types="node" preserve="true" />
 /**
  * `openssl-ports/libcrypto`: the loaded "libcrypto" as a koffi library handle, on which further
  * OpenSSL functions can be declared.

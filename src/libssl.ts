@@ -1,3 +1,4 @@
+/// <reference types="node" preserve="true" />
 /**
  * `openssl-ports/libssl`: the loaded "libssl" as a koffi library handle.
  *

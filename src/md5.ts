@@ -1,3 +1,4 @@
+/// <reference types="node" preserve="true" />
 /**
  * `openssl-ports/md5`: MD5 computed by OpenSSL (falling back to a pure-JavaScript implementation, with
  * one warning, where OpenSSL cannot, e.g. in FIPS mode).

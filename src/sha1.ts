@@ -1,3 +1,4 @@
+/// <reference types="node" preserve="true" />
 /**
  * `openssl-ports/sha1`: SHA-1 computed by OpenSSL (falling back to a pure-JavaScript implementation,
  * with one warning, where OpenSSL cannot), over a stream, any async iterable of bytes, or bytes.

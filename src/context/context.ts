@@ -13,6 +13,7 @@ import type { Ptr } from '../ffi/bindings.js';
 import { SslError, asCaller, reasonCode } from '../errors.js';
 import { assertKnownOptions, describeValue, typeError } from '../assert.js';
 import { applyCredentials } from './credentials.js';
+import type { CertificateSource } from './certificate-data.js';
 import { sslSecureClientContext, makeSecure } from './secure.js';
 import { SessionCache } from './session-cache.js';
 import { isProtocolSymbol, protocolSettings, unsupportedReason, type SslProtocol } from './protocols.js';
@@ -21,7 +22,8 @@ import { isProtocolSymbol, protocolSettings, unsupportedReason, type SslProtocol
 export type VerifyMode = 'off' | 'try' | 'require';
 
 /**
- * The private key forms accepted by the context constructors: a PEM file, PEM bytes, or a DER file.
+ * The private key forms accepted by the context constructors and {@link sslLoadPrivateKey}: a PEM
+ * file, PEM in memory (bytes or a string), a DER file, or DER bytes.
  *
  * @example
  * ```ts
@@ -32,7 +34,7 @@ export type VerifyMode = 'off' | 'try' | 'require';
  * const ctx = sslMakeServerContext('auto', { privateKey: fromBytes, certificateChain: 'certs/server-rsa-chain.pem' });
  * ```
  */
-export type PrivateKeySource = ['pem', string] | ['pem-data', Uint8Array] | ['der', string];
+export type PrivateKeySource = ['pem', string] | ['pem-data', Uint8Array | string] | ['der', string] | ['der-data', Uint8Array];
 
 /**
  * Options of {@link sslMakeClientContext} and {@link sslMakeServerContext}: the context's own
@@ -48,8 +50,8 @@ export type PrivateKeySource = ['pem', string] | ['pem-data', Uint8Array] | ['de
 export interface ContextOptions {
   /** The identity's private key, loaded with `rsa = false` (any key type). */
   privateKey?: PrivateKeySource | null;
-  /** A PEM file holding the certificate chain, leaf first. */
-  certificateChain?: string | null;
+  /** The certificate chain, leaf first: a PEM file, or any {@link CertificateSource} (e.g. `['pem-data', bytes]`). */
+  certificateChain?: CertificateSource | null;
 }
 
 const SSL_CTRL_MODE = 33;

@@ -1,51 +1,90 @@
 /**
  * Loading identities (certificate chains, private keys), trust (verify sources) and the CA names a
- * server suggests, into contexts or listeners.
+ * server suggests, into contexts or listeners. Every procedure takes files or bytes in memory, spelt
+ * the same way everywhere (see {@link CertificateSource} and {@link PrivateKeySource}).
  *
  * @module
  */
-import { readFileSync, existsSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { native, clearErrors } from '../ffi/native.js';
 import { created, freed } from '../ffi/objects.js';
 import { SslError } from '../errors.js';
-import { assertBytes, assertKnownOptions, assertPath, typeError } from '../assert.js';
-import { contextOf, opensslFailure, type ContextOptions, type ContextState, type SslContext } from './context.js';
+import { assertKnownOptions, assertPath, typeError } from '../assert.js';
+import { contextOf, opensslFailure, type ContextOptions, type ContextState, type PrivateKeySource, type SslContext } from './context.js';
 import { sslDefaultVerifySources, type VerifySource } from './verify-sources.js';
+import {
+  isTagged,
+  sourceBytes,
+  withCertificates,
+  type CertificateData,
+  type CertificateSource,
+  type SourceBytes,
+} from './certificate-data.js';
 import type { SslListener } from '../entry/server.js';
 
 const EVP_PKEY_RSA = 6;
 const EVP_PKEY_RSA_PSS = 912;
+const SSL_CTRL_CHAIN = 88;
+const SSL_CTRL_CHAIN_CERT = 89;
+
+/** Loads a chain (leaf first) from a file or from memory as the identity of `ctx`, replacing any earlier one. */
+function loadChain(who: string, ctx: ContextState, src: unknown, arg: string): void {
+  const path = typeof src === 'string' ? src : isTagged(src, ['pem']) ? src[1] : undefined;
+  if (path !== undefined) {
+    assertPath(who, arg, path);
+    ctx.assertMutable(who);
+    clearErrors();
+    if (native(who).ssl.SSL_CTX_use_certificate_chain_file(ctx.ptr, path) !== 1) {
+      throw opensslFailure(who, `cannot load certificate chain from ${path}`);
+    }
+    return;
+  }
+  const bytes = sourceBytes(who, arg, src);
+  ctx.assertMutable(who);
+  const { ssl } = native(who);
+  withCertificates(who, bytes, ([leaf, ...intermediates]) => {
+    clearErrors();
+    if (ssl.SSL_CTX_use_certificate(ctx.ptr, leaf!) !== 1) throw opensslFailure(who, `cannot use the certificate from ${bytes.what}`);
+    ssl.SSL_CTX_ctrl(ctx.ptr, SSL_CTRL_CHAIN, 0, 0); // SSL_CTX_clear_chain_certs: the new chain replaces the old
+    for (const x of intermediates) {
+      // SSL_CTX_add1_chain_cert: the context takes its own reference
+      if (ssl.SSL_CTX_ctrl(ctx.ptr, SSL_CTRL_CHAIN_CERT, 1, x) !== 1) throw opensslFailure(who, `cannot add a chain certificate from ${bytes.what}`);
+    }
+  });
+}
 
 /**
- * Loads a PEM certificate chain (leaf first) as the identity of a context or listener; replaces any
- * earlier chain.
+ * Loads a certificate chain (leaf first) as the identity of a context or listener; replaces any
+ * earlier chain. `pathname` is a PEM file, or any {@link CertificateSource}: `['der', path]`, or the
+ * chain in memory as `['pem-data', bytes | string]` / `['der-data', bytes]`.
  *
  * @example
  * ```ts
+ * import { readFileSync } from 'node:fs';
  * import { sslMakeServerContext, sslLoadCertificateChain, sslLoadPrivateKey } from 'openssl-ports';
  * const ctx = sslMakeServerContext();
  * sslLoadCertificateChain(ctx, 'certs/test.pem');
  * sslLoadPrivateKey(ctx, 'certs/test.pem');
+ * // or from memory (e.g. from a secret store):
+ * sslLoadCertificateChain(ctx, ['pem-data', readFileSync('certs/server-rsa-chain.pem')]);
+ * sslLoadPrivateKey(ctx, ['pem-data', readFileSync('certs/server-rsa.key')]);
  * ```
  */
-export function sslLoadCertificateChain(contextOrListener: SslContext | SslListener, pathname: string): void {
+export function sslLoadCertificateChain(contextOrListener: SslContext | SslListener, pathname: CertificateSource): void {
   const who = 'sslLoadCertificateChain';
   const ctx = contextOf(who, contextOrListener, { listener: true });
-  assertPath(who, 'pathname', pathname);
-  ctx.assertMutable(who);
-  clearErrors();
-  if (native(who).ssl.SSL_CTX_use_certificate_chain_file(ctx.ptr, pathname) !== 1) {
-    throw opensslFailure(who, `cannot load certificate chain from ${pathname}`);
-  }
+  loadChain(who, ctx, pathname, 'pathname');
 }
 
 /**
- * Loads the first private key from a file or from `['data', bytes]`. With `rsa` (the default) the
- * first RSA key is used and other keys are skipped; with `asn1` the file is DER instead of PEM. A DER
- * file holds one key, so with `rsa` a DER EC (or other non-RSA) key is refused with an `SslError`, as
- * Racket's `SSL_CTX_use_RSAPrivateKey_file` refuses it; pass `rsa = false` for any key type.
+ * Loads the first private key from a file, from `['data', bytes]` (PEM, as the seed spells it), or
+ * from any {@link PrivateKeySource} (`['pem', path]`, `['pem-data', bytes | string]`, `['der', path]`,
+ * `['der-data', bytes]`). With `rsa` (the default) the first RSA key of a PEM source is used and other
+ * keys are skipped; with `asn1` a plain path is read as DER instead of PEM (tuples say their format).
  *
- * Deliberate difference: in a PEM file whose first key is not RSA, the seed's text ("non-RSA keys are
+ * A DER key holds one key, so with `rsa` a DER EC (or other non-RSA) key is refused with an `SslError`,
+ * as Racket's `SSL_CTX_use_RSAPrivateKey_file` refuses it; pass `rsa = false` for any key type.
+ * Deliberate difference: in a PEM source whose first key is not RSA, the seed's text ("non-RSA keys are
  * skipped") is followed and a later RSA key is loaded; Racket 8.7's implementation fails there instead.
  *
  * @example
@@ -55,42 +94,32 @@ export function sslLoadCertificateChain(contextOrListener: SslContext | SslListe
  * const ctx = sslMakeServerContext();
  * sslLoadPrivateKey(ctx, 'certs/server-ecdsa.key', false);
  * sslLoadPrivateKey(ctx, ['data', readFileSync('certs/test.pem')]);
+ * sslLoadPrivateKey(ctx, ['pem-data', readFileSync('certs/server-ecdsa.key', 'latin1')], false);
  * ```
  */
 export function sslLoadPrivateKey(
   contextOrListener: SslContext | SslListener,
-  pathOrData: string | ['data', Uint8Array],
+  pathOrData: string | ['data', Uint8Array | string] | PrivateKeySource,
   rsa: unknown = true,
   asn1: unknown = false,
 ): void {
   const who = 'sslLoadPrivateKey';
   const ctx = contextOf(who, contextOrListener, { listener: true });
-  let bytes: Buffer;
-  let what: string;
+  let src: SourceBytes;
   if (typeof pathOrData === 'string') {
-    assertPath(who, 'pathOrData', pathOrData);
-    what = pathOrData;
-    bytes = readFileFor(who, pathOrData);
-  } else if (Array.isArray(pathOrData) && pathOrData.length === 2 && pathOrData[0] === 'data') {
-    assertBytes(who, "pathOrData's data", pathOrData[1]);
-    if (asn1) throw new RangeError(`${who}: asn1 parsing is only supported for a path, not for ['data', bytes]`);
-    what = 'data';
-    bytes = Buffer.from(pathOrData[1]);
-    if (bytes.length === 0) throw new RangeError(`${who}: pathOrData's key data is empty`);
+    src = sourceBytes(who, 'pathOrData', pathOrData);
+    src.der = Boolean(asn1);
+  } else if (isTagged(pathOrData, ['data'])) {
+    if (asn1) throw new RangeError(`${who}: asn1 parsing is only supported for a path or ['der-data', bytes], not for ['data', bytes]`);
+    src = sourceBytes(who, 'pathOrData', ['pem-data', pathOrData[1]]);
+  } else if (isTagged(pathOrData, ['pem', 'pem-data', 'der', 'der-data'])) {
+    src = sourceBytes(who, 'pathOrData', pathOrData);
+    if (asn1 && !src.der) throw new RangeError(`${who}: asn1 is set but pathOrData is ['${pathOrData[0]}', …] (PEM)`);
   } else {
-    throw typeError(who, 'pathOrData', "a path or ['data', bytes]", pathOrData);
+    throw typeError(who, 'pathOrData', "a path, ['data', bytes], ['pem', path], ['pem-data', bytes], ['der', path] or ['der-data', bytes]", pathOrData);
   }
   ctx.assertMutable(who);
-  useKey(who, ctx, bytes, Boolean(rsa), Boolean(asn1), what);
-}
-
-function readFileFor(who: string, path: string): Buffer {
-  try {
-    return readFileSync(path);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code ?? null;
-    throw new SslError(`${who}: cannot read ${path} (${code ?? (e as Error).message})`, { code, cause: e });
-  }
+  useKey(who, ctx, src.bytes, Boolean(rsa), src.der, src.what);
 }
 
 function useKey(who: string, ctx: ContextState, bytes: Buffer, rsa: boolean, asn1: boolean, what: string): void {
@@ -138,29 +167,18 @@ function useKey(who: string, ctx: ContextState, bytes: Buffer, rsa: boolean, asn
 
 /** @internal applies the `privateKey` and `certificateChain` options of the context constructors. */
 export function applyCredentials(who: string, ctx: ContextState, options: ContextOptions): void {
-  const { privateKey, certificateChain } = options;
-  if (certificateChain !== undefined && certificateChain !== null) {
-    assertPath(who, 'certificateChain', certificateChain);
-    clearErrors();
-    if (native(who).ssl.SSL_CTX_use_certificate_chain_file(ctx.ptr, certificateChain) !== 1) {
-      throw opensslFailure(who, `cannot load certificate chain from ${certificateChain}`);
-    }
-  }
+  const { certificateChain } = options;
+  const privateKey: unknown = options.privateKey;
+  if (certificateChain !== undefined && certificateChain !== null) loadChain(who, ctx, certificateChain, 'certificateChain');
   if (privateKey === undefined || privateKey === null) return;
-  if (!Array.isArray(privateKey) || privateKey.length !== 2) {
-    throw typeError(who, 'privateKey', "['pem', path], ['pem-data', bytes] or ['der', path]", privateKey);
+  if (!isTagged(privateKey, ['pem', 'pem-data', 'der', 'der-data'])) {
+    if (Array.isArray(privateKey) && privateKey.length === 2 && typeof privateKey[0] === 'string') {
+      throw new RangeError(`${who}: privateKey kind must be 'pem', 'pem-data', 'der' or 'der-data', got ${JSON.stringify(privateKey[0])}`);
+    }
+    throw typeError(who, 'privateKey', "['pem', path], ['pem-data', bytes], ['der', path] or ['der-data', bytes]", privateKey);
   }
-  const [kind, value] = privateKey;
-  if (kind === 'pem' || kind === 'der') {
-    assertPath(who, 'privateKey path', value);
-    useKey(who, ctx, readFileFor(who, value), false, kind === 'der', value);
-  } else if (kind === 'pem-data') {
-    assertBytes(who, 'privateKey data', value);
-    if (value.length === 0) throw new RangeError(`${who}: privateKey's key data is empty`);
-    useKey(who, ctx, Buffer.from(value), false, false, 'pem-data');
-  } else {
-    throw new RangeError(`${who}: privateKey kind must be 'pem', 'pem-data' or 'der', got ${JSON.stringify(kind)}`);
-  }
+  const src = sourceBytes(who, 'privateKey', privateKey);
+  useKey(who, ctx, src.bytes, false, src.der, src.what);
 }
 
 /**
@@ -183,16 +201,28 @@ export interface LoadVerifySourceOptions {
 
 const VERIFY_SOURCE_OPTIONS: Record<keyof LoadVerifySourceOptions, true> = { try: true };
 
-function loadSource(who: string, ctx: ContextState, src: VerifySource): void {
-  const { ssl } = native(who);
+function loadSource(who: string, ctx: ContextState, source: VerifySource | CertificateData): void {
+  const src: unknown = source;
+  const { ssl, crypto } = native(who);
   clearErrors();
+  if (isTagged(src, ['pem-data', 'der-data'])) {
+    const bytes = sourceBytes(who, 'src', src);
+    const store = ssl.SSL_CTX_get_cert_store(ctx.ptr); // owned by the context
+    withCertificates(who, bytes, (certs) => {
+      for (const x of certs) {
+        // X509_STORE_add_cert takes its own reference (and ignores a certificate it already holds)
+        if (crypto.X509_STORE_add_cert(store, x) !== 1) throw opensslFailure(who, `cannot add a trusted certificate from ${bytes.what}`);
+      }
+    });
+    return;
+  }
   if (typeof src === 'string') {
     assertPath(who, 'src', src);
     if (ssl.SSL_CTX_load_verify_locations(ctx.ptr, src, null) !== 1) throw opensslFailure(who, `cannot load verify source ${src}`);
     return;
   }
   if (!Array.isArray(src) || src.length !== 2) {
-    throw typeError(who, 'src', "a path, ['directory', dir], ['win32-store', name] or ['macosx-keychain', path | null]", src);
+    throw typeError(who, 'src', "a path, ['directory', dir], ['pem-data', bytes], ['der-data', bytes], ['win32-store', name] or ['macosx-keychain', path | null]", src);
   }
   const [kind, value] = src;
   if (kind === 'directory') {
@@ -215,21 +245,24 @@ function loadSource(who: string, ctx: ContextState, src: VerifySource): void {
 }
 
 /**
- * Adds trusted certificates to a context: a PEM file (loaded now), or `['directory', dir]` of hashed
- * PEM files (searched lazily, see `openssl rehash`). With `{ try: true }` a failure is ignored.
+ * Adds trusted certificates to a context: a PEM file (loaded now), `['directory', dir]` of hashed
+ * PEM files (searched lazily, see `openssl rehash`), or certificates in memory (`['pem-data', bytes |
+ * string]`, `['der-data', bytes]`, loaded now). With `{ try: true }` a failure is ignored.
  *
  * @example
  * ```ts
+ * import { readFileSync } from 'node:fs';
  * import { sslMakeClientContext, sslLoadVerifySource, sslSetVerify, sslSetVerifyHostname } from 'openssl-ports';
  * const ctx = sslMakeClientContext();
  * sslLoadVerifySource(ctx, 'certs/root-ca.pem');
+ * sslLoadVerifySource(ctx, ['pem-data', readFileSync('certs/root-ca.pem')]);
  * sslLoadVerifySource(ctx, ['directory', '/etc/ssl/certs'], { try: true });
  * // Trust alone verifies nothing: a context from sslMakeClientContext checks only when told to.
  * sslSetVerify(ctx, true);
  * sslSetVerifyHostname(ctx, true);
  * ```
  */
-export function sslLoadVerifySource(context: SslContext, src: VerifySource, options: LoadVerifySourceOptions = {}): void {
+export function sslLoadVerifySource(context: SslContext, src: VerifySource | CertificateData, options: LoadVerifySourceOptions = {}): void {
   const who = 'sslLoadVerifySource';
   const ctx = contextOf(who, context);
   const opts = assertKnownOptions(who, options, VERIFY_SOURCE_OPTIONS) as LoadVerifySourceOptions;
@@ -295,18 +328,37 @@ export function sslLoadVerifyRootCertificates(contextOrListener: SslContext | Ss
 
 /**
  * Sets the CA names a server sends in its CertificateRequest, as a hint to clients of which
- * certificates it accepts. This does not make them trusted.
+ * certificates it accepts. This does not make them trusted. `pathname` is a PEM file or any
+ * {@link CertificateSource} (e.g. `['pem-data', bytes]`); the list replaces any earlier one.
  *
  * @example
  * ```ts
+ * import { readFileSync } from 'node:fs';
  * import { sslMakeServerContext, sslLoadSuggestedCertificateAuthorities } from 'openssl-ports';
  * const ctx = sslMakeServerContext();
  * sslLoadSuggestedCertificateAuthorities(ctx, 'certs/root-ca.pem');
+ * sslLoadSuggestedCertificateAuthorities(ctx, ['pem-data', readFileSync('certs/ca-bundle.pem')]);
  * ```
  */
-export function sslLoadSuggestedCertificateAuthorities(contextOrListener: SslContext | SslListener, pathname: string): void {
+export function sslLoadSuggestedCertificateAuthorities(contextOrListener: SslContext | SslListener, pathname: CertificateSource): void {
   const who = 'sslLoadSuggestedCertificateAuthorities';
   const ctx = contextOf(who, contextOrListener, { listener: true });
+  if (typeof pathname !== 'string') {
+    const bytes = sourceBytes(who, 'pathname', pathname);
+    ctx.assertMutable(who);
+    const { ssl, crypto } = native(who);
+    withCertificates(who, bytes, (certs) => {
+      clearErrors();
+      const names = crypto.OPENSSL_sk_new_null();
+      if (!names) throw opensslFailure(who, 'out of memory');
+      ssl.SSL_CTX_set_client_CA_list(ctx.ptr, names); // the context takes ownership of the (empty) list
+      for (const x of certs) {
+        // copies the subject name into the context's list
+        if (ssl.SSL_CTX_add_client_CA(ctx.ptr, x) !== 1) throw opensslFailure(who, `cannot add a certificate name from ${bytes.what}`);
+      }
+    });
+    return;
+  }
   assertPath(who, 'pathname', pathname);
   ctx.assertMutable(who);
   const { ssl } = native(who);

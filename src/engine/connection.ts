@@ -15,8 +15,9 @@ import { READ_BUFFER, READ_BUFFER_ADDRESS } from './read-buffer.js';
 import { created, freed } from '../ffi/objects.js';
 import { attachHooks, detachHooks, trampolines, TLSEXT_ERR, type SslHooks } from '../ffi/callbacks.js';
 import type { Ptr } from '../ffi/bindings.js';
-import { SslError, reasonCode, statusFromSslError } from '../errors.js';
+import { SslError, reasonCode, statusFromSslError, x509VerifyCode } from '../errors.js';
 import { isSslServerContext, stateOf, type SslContext } from '../context/context.js';
+import { trace, traceInfo, traceLabel, tracing } from './trace.js';
 import { makePorts, type SslInputPort, type SslOutputPort, type PortOwner } from '../ports/ports.js';
 
 const SSL_ERROR_NONE = 0;
@@ -34,6 +35,21 @@ const BIO_C_SET_BUF_MEM_EOF_RETURN = 130;
 const X509_V_OK = 0;
 const X509_V_ERR_HOSTNAME_MISMATCH = 62;
 const X509_V_ERR_IP_ADDRESS_MISMATCH = 64;
+const X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY = 20;
+const X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE = 21;
+
+/**
+ * node:tls's name for a verification failure at which this library stops the handshake. node:tls lets
+ * verification run on and reports OpenSSL's last finding: for a lone leaf whose issuer is unknown that
+ * is "unable to verify the first certificate" (OpenSSL's internal_verify), not the first finding.
+ */
+function nodeVerifyCodeAt(n: Native, storeCtx: Ptr, err: number): string | null {
+  if (err === X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY && n.crypto.X509_STORE_CTX_get_error_depth(storeCtx) === 0) {
+    const chain = n.crypto.X509_STORE_CTX_get0_chain(storeCtx);
+    if (chain && n.crypto.OPENSSL_sk_num(chain) === 1) return x509VerifyCode(X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE);
+  }
+  return x509VerifyCode(err);
+}
 const X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS = 0x4;
 /** Largest slice handed to OpenSSL at once (one TLS record of plaintext; keeps memory BIOs small). */
 const SLICE = 16 * 1024;
@@ -268,6 +284,11 @@ export class Connection implements PortOwner, SslHooks {
     this.rbio = rbio;
     this.wbio = wbio;
     attachHooks(s, this);
+    if (tracing) {
+      this.traceLabel = traceLabel(o.who);
+      ssl.SSL_set_info_callback(s, trampolines?.info ?? null);
+      trace(this.traceLabel, `${o.mode === 'connect' ? 'client' : 'server'} connection${o.hostname ? ` to ${o.hostname}` : ''}`);
+    }
 
     [this.inputPort, this.outputPort] = makePorts(this);
 
@@ -544,6 +565,7 @@ export class Connection implements PortOwner, SslHooks {
       this.signal?.removeEventListener('abort', this.onAbort);
       this.state = 'open';
       clearErrors();
+      if (tracing) this.traceOpen();
       this.shrinkBios();
       const h = this.handshake;
       this.handshake = null;
@@ -842,13 +864,30 @@ export class Connection implements PortOwner, SslHooks {
     else if (which === 'input' && this.state === 'open') this.drive();
   }
 
+  // ---- tracing (NODE_DEBUG=openssl-ports) ----
+
+  private traceLabel = '';
+
+  onInfo(where: number, ret: number): void {
+    if (this.ssl) traceInfo(this.n, this.traceLabel, this.ssl, where, ret);
+  }
+
+  /** One line with what was negotiated (names only, never secrets). */
+  private traceOpen(): void {
+    const { ssl } = this.n;
+    const cipher = ssl.SSL_get_current_cipher(this.ssl);
+    const verify = this.verify === 'off' && !this.checkHostname ? 'not checked' : this.verifyResultText();
+    trace(this.traceLabel, `open: ${ssl.SSL_get_version(this.ssl)} ${cipher ? ssl.SSL_CIPHER_get_name(cipher) : '?'}, resumed ${ssl.SSL_session_reused(this.ssl) === 1}, peer certificate ${verify}`);
+  }
+
   // ---- SslHooks (called by OpenSSL inside SSL_* calls) ----
 
   onVerify(preverifyOk: boolean, storeCtx: Ptr): boolean {
     if (preverifyOk) return true;
     const err = this.n.crypto.X509_STORE_CTX_get_error(storeCtx);
-    if (err === X509_V_ERR_HOSTNAME_MISMATCH || err === X509_V_ERR_IP_ADDRESS_MISMATCH) return !this.checkHostname;
-    return this.verify !== 'require';
+    const go = err === X509_V_ERR_HOSTNAME_MISMATCH || err === X509_V_ERR_IP_ADDRESS_MISMATCH ? !this.checkHostname : this.verify !== 'require';
+    if (!go) this.nodeVerifyCode = nodeVerifyCodeAt(this.n, storeCtx, err);
+    return go;
   }
 
   onAlpnSelect(out: unknown, outLen: unknown, client: unknown, clientLen: number): number {
@@ -977,7 +1016,7 @@ export class Connection implements PortOwner, SslHooks {
         resolve: () => {
           if (!finish()) return;
           if (mode === 'require' && !this.peerVerified()) {
-            reject(new SslError(`${who}: failed (${this.verifyResultText()})`, { status: 'ssl', code: 'CERTIFICATE_VERIFY_FAILED' }));
+            reject(new SslError(`${who}: failed (${this.verifyResultText()})`, { status: 'ssl', code: 'CERTIFICATE_VERIFY_FAILED', verifyResult: this.verifyResultNumber() }));
           } else resolve();
         },
         reject: (e: Error) => {
@@ -1045,7 +1084,7 @@ export class Connection implements PortOwner, SslHooks {
   /** For a TLS 1.3 client: check the already-received server certificate against the new policy. */
   private checkPeerNow(who: string): void {
     if (this.verify === 'require' && !this.peerVerified()) {
-      throw new SslError(`${who}: failed (${this.verifyResultText()})`, { status: 'ssl', code: 'CERTIFICATE_VERIFY_FAILED' });
+      throw new SslError(`${who}: failed (${this.verifyResultText()})`, { status: 'ssl', code: 'CERTIFICATE_VERIFY_FAILED', verifyResult: this.verifyResultNumber() });
     }
   }
 
@@ -1062,6 +1101,14 @@ export class Connection implements PortOwner, SslHooks {
     if (!x) return false;
     this.n.crypto.X509_free(x);
     return this.n.ssl.SSL_get_verify_result(this.ssl) === X509_V_OK;
+  }
+
+  /** node:tls's name for the verification failure that stopped the handshake (see `nodeVerifyCodeAt`). */
+  private nodeVerifyCode: string | null = null;
+
+  /** `SSL_get_verify_result`, or null when there is no connection. */
+  verifyResultNumber(): number | null {
+    return this.ssl ? this.n.ssl.SSL_get_verify_result(this.ssl) : null;
   }
 
   verifyResultText(): string {
@@ -1104,9 +1151,12 @@ export class Connection implements PortOwner, SslHooks {
     if (this.callbackError) reasons.unshift(this.callbackError.message);
     if (reasons.length === 0) reasons.push(e === SSL_ERROR_SYSCALL ? 'connection closed by peer' : `SSL_get_error ${e}`);
     const last = errors[errors.length - 1];
+    const code = last ? reasonCode(last.reason) : e === SSL_ERROR_SYSCALL ? 'ECONNRESET' : null;
     return new SslError(`${this.who}: ${this.failedWord()} (${reasons.join(': ')})`, {
       status: statusFromSslError(e),
-      code: last ? reasonCode(last.reason) : e === SSL_ERROR_SYSCALL ? 'ECONNRESET' : null,
+      code,
+      verifyResult: code === 'CERTIFICATE_VERIFY_FAILED' ? vr : null,
+      verifyCode: this.nodeVerifyCode,
       ...(this.callbackError ? { cause: this.callbackError.cause } : {}),
     });
   }
@@ -1129,6 +1179,7 @@ export class Connection implements PortOwner, SslHooks {
   /** Fails the connection: rejects the handshake or errors the ports, closes the transport, frees the SSL. */
   fail(err: SslError): void {
     if (this.state === 'closed') return;
+    if (tracing) trace(this.traceLabel, `error: ${err.message}${err.code ? ` [${err.code}${err.verifyCode ? ` ${err.verifyCode}` : ''}]` : ''}`);
     const out = this.noteError(err);
     const wasHandshaking = this.state === 'handshaking';
     this.flushOutQuietly();
@@ -1165,6 +1216,7 @@ export class Connection implements PortOwner, SslHooks {
 
   private closeAll(): void {
     if (this.state === 'closed') return;
+    if (tracing) trace(this.traceLabel, 'closed');
     this.state = 'closed';
     this.flushOutQuietly();
     const h = this.handshake;

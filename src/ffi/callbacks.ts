@@ -23,7 +23,7 @@
  *
  * @module
  */
-import koffi from 'koffi';
+import { koffi } from './koffi.js';
 import { isMainThread } from 'node:worker_threads';
 import { native, available, readMemory, retireNative } from './native.js';
 import type { Ptr } from './bindings.js';
@@ -47,6 +47,8 @@ export interface SslHooks {
   onMessage(written: boolean, contentType: number, firstByte: number): void;
   /** Frees the connection's `SSL` (the worker is exiting). */
   release(): void;
+  /** OpenSSL's info callback (only while tracing): a handshake step, an alert. */
+  onInfo?(where: number, ret: number): void;
 }
 
 const hooksBySsl = new Map<Ptr, SslHooks>();
@@ -114,12 +116,13 @@ function sslOfStoreCtx(storeCtx: Ptr): Ptr {
 }
 
 function register(decl: string, fn: (...args: never[]) => unknown): unknown {
+  if (!koffi) throw new Error('koffi is not loaded'); // unreachable: `available` implies koffi
   const proto = koffi.proto(decl);
   return koffi.register(fn as (...args: unknown[]) => unknown, koffi.pointer(proto));
 }
 
 /** The trampolines, one per kind of callback. */
-type Table = Record<'verify' | 'alpnSelect' | 'keylog' | 'servername' | 'message' | 'newSession', unknown>;
+type Table = Record<'verify' | 'alpnSelect' | 'keylog' | 'servername' | 'message' | 'info' | 'newSession', unknown>;
 
 function registerAll(): Table {
   const table: Table = {
@@ -157,6 +160,11 @@ function registerAll(): Table {
             if (hooks) hooks.onMessage(writeP === 1, contentType, len > 0 ? readMemory(buf, 1)[0]! : -1);
           }),
       ),
+      info: register('void opp_info_cb(uintptr_t ssl, int where, int ret)', (s: Ptr, where: number, ret: number) =>
+        guard(undefined, () => {
+          hooksBySsl.get(s)?.onInfo?.(where, ret);
+        }),
+      ),
       newSession: register('int opp_new_session_cb(uintptr_t ssl, uintptr_t session)', (s: Ptr, session: Ptr) =>
         guard(0, () => {
           const hooks = hooksBySsl.get(s);
@@ -192,7 +200,7 @@ function retire(): void {
   if (!t) return;
   for (const fn of Object.values(t)) {
     try {
-      koffi.unregister(fn as Parameters<typeof koffi.unregister>[0]);
+      koffi?.unregister(fn as Parameters<NonNullable<typeof koffi>['unregister']>[0]);
     } catch {
       /* already gone */
     }
@@ -201,7 +209,7 @@ function retire(): void {
 
 function lazyTable(): Table {
   const lazy = {} as Table;
-  for (const kind of ['verify', 'alpnSelect', 'keylog', 'servername', 'message', 'newSession'] as const) {
+  for (const kind of ['verify', 'alpnSelect', 'keylog', 'servername', 'message', 'info', 'newSession'] as const) {
     Object.defineProperty(lazy, kind, {
       enumerable: true,
       get: () => (retired ? null : (table ??= registerAll())[kind]),

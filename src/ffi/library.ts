@@ -8,7 +8,7 @@
  *
  * @module
  */
-import koffi from 'koffi';
+import { koffi, koffiLoadError } from './koffi.js';
 
 /**
  * A koffi library handle: declare further OpenSSL functions on it with `.func(...)`.
@@ -21,10 +21,14 @@ import koffi from 'koffi';
  * console.log(versionNumber().toString(16)); // '30000130'
  * ```
  */
-export type KoffiLibrary = ReturnType<typeof koffi.load>;
+export type KoffiLibrary = ReturnType<typeof import('koffi').load>;
 
 /** koffi's `load`, with the options argument its typings omit. */
-const loadLibrary = koffi.load as unknown as (path: string | null, options?: { deep?: boolean }) => KoffiLibrary;
+function loadLibrary(path: string | null, options?: { deep?: boolean }): KoffiLibrary {
+  if (!koffi) throw new Error(koffiLoadError ?? 'koffi is not loaded');
+  const load = koffi.load as unknown as (path: string | null, options?: { deep?: boolean }) => KoffiLibrary;
+  return options === undefined ? load(path) : load(path, options);
+}
 
 /** Where the OpenSSL in use comes from. */
 export type OpensslSource = 'system' | 'node';
@@ -111,6 +115,7 @@ interface LoadResult {
 }
 
 function load(): LoadResult {
+  if (!koffi) return { loaded: null, reason: koffiLoadError };
   const wanted = (process.env.OPENSSL_PORTS_LIB ?? 'auto').toLowerCase();
   if (wanted !== 'auto' && wanted !== 'system' && wanted !== 'node') {
     return { loaded: null, reason: `OPENSSL_PORTS_LIB must be "auto", "system" or "node", not ${JSON.stringify(wanted)}` };

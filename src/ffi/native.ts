@@ -5,7 +5,8 @@
  *
  * @module
  */
-import koffi from 'koffi';
+import { koffi } from './koffi.js';
+import { SslError } from '../errors.js';
 import { crypto, ssl, type CryptoFunctions, type SslFunctions } from './bindings.js';
 import { loadFailReason, sslLib } from './library.js';
 
@@ -22,11 +23,14 @@ export const available = both !== null;
 /** Why OpenSSL may no longer be used in this thread (its worker is exiting), or null. */
 let retiredReason: string | null = null;
 
-/** Returns the OpenSSL function tables; throws when OpenSSL could not be loaded (or may no longer be used). */
+/**
+ * Returns the OpenSSL function tables; throws an `SslError` (code `ERR_SSL_NOT_AVAILABLE`) when OpenSSL
+ * could not be loaded, or may no longer be used (the worker thread is exiting).
+ */
 export function native(who: string): Native {
   if (both && retiredReason === null) return both;
-  if (retiredReason !== null) throw new Error(`${who}: OpenSSL can no longer be used here (${retiredReason})`);
-  throw new Error(`${who}: OpenSSL is not available (${loadFailReason ?? 'unknown reason'})`);
+  if (retiredReason !== null) throw new SslError(`${who}: OpenSSL can no longer be used here (${retiredReason})`, { code: 'ERR_SSL_NOT_AVAILABLE' });
+  throw new SslError(`${who}: OpenSSL is not available (${loadFailReason ?? 'unknown reason'})`, { code: 'ERR_SSL_NOT_AVAILABLE' });
 }
 
 /** From now on {@link native} refuses (the worker thread is exiting and its callbacks are going away). */
@@ -66,7 +70,7 @@ export function clearErrors(): void {
 }
 
 /** The process's own symbols (libc among them). */
-const self = sslLib ? koffi.load(null as unknown as string) : null;
+const self = sslLib && koffi ? koffi.load(null as unknown as string) : null;
 const memcpy = self ? (self.func('void *memcpy(void *dst, uintptr_t src, size_t n)') as unknown as (dst: Uint8Array, src: number, n: number) => unknown) : null;
 /** memset(s, 0, 0) changes nothing and returns `s`: the address of a Buffer's memory. */
 const memsetZero = self ? (self.func('uintptr_t memset(void *s, int c, size_t n)') as unknown as (s: Uint8Array, c: number, n: number) => number) : null;
