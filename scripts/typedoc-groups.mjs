@@ -34,7 +34,11 @@ export const GROUPS = {
   'STARTTLS and wrapping': [
     'portsToSslPorts', 'PortsToSslPortsOptions', 'sslClientUpgrade', 'sslServerUpgrade', 'SslClientUpgradeOptions', 'SslServerUpgradeOptions',
   ],
-  Integrations: ['sslPortsToWebStreams', 'SslWebStreams'],
+  Integrations: [
+    'sslPortsToWebStreams', 'SslWebStreams', 'SslSocket', 'sslPortsToSocket', 'SslSocketOptions', 'sslSocketConnect', 'sslCreateConnection',
+    'SslSocketConnectOptions', 'SslTlsOptions', 'SslAgent', 'SslAgentOptions', 'sslUndiciConnect', 'SslUndiciConnectOptions',
+    'SslUndiciConnectParams', 'sslServe', 'SslServeServers', 'SslServing',
+  ],
   Errors: ['SslError', 'SslErrorOptions', 'SslErrorStatus', 'isSslError'],
   Hashing: [
     'sha1:sha1', 'sha1:sha1Bytes', 'sha1:bytesToHexString', 'sha1:hexStringToBytes', 'sha1:HashInput', 'md5:md5', 'md5:md5Bytes', 'md5:HashInput',

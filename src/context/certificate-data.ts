@@ -73,7 +73,7 @@ export function isTagged(v: unknown, kinds: readonly string[]): v is [string, un
  * Resolves a `['pem', path]`, `['der', path]`, `['pem-data', data]` or `['der-data', data]` tuple
  * (or a plain path, PEM) to bytes; `arg` names the argument in errors.
  */
-export function sourceBytes(who: string, arg: string, src: unknown): SourceBytes {
+export function sourceBytes(who: string, arg: string, src: unknown, noun: 'certificate' | 'key' = 'certificate'): SourceBytes {
   if (typeof src === 'string') {
     assertPath(who, arg, src);
     return { bytes: readFileFor(who, src), der: false, what: src };
@@ -84,11 +84,16 @@ export function sourceBytes(who: string, arg: string, src: unknown): SourceBytes
     assertPath(who, `${arg} path`, value);
     return { bytes: readFileFor(who, value), der: kind === 'der', what: value };
   }
-  if (kind === 'pem-data' && typeof value === 'string') return { bytes: Buffer.from(value, 'latin1'), der: false, what: kind };
-  if (!(value instanceof Uint8Array)) {
-    throw typeError(who, `${arg} data`, kind === 'pem-data' ? 'a Buffer, Uint8Array or string' : 'a Buffer or Uint8Array', value);
+  const data: unknown = value;
+  if (typeof data === 'string' ? kind !== 'pem-data' : !(data instanceof Uint8Array)) {
+    throw typeError(who, `${arg} data`, kind === 'pem-data' ? 'a Buffer, Uint8Array or string' : 'a Buffer or Uint8Array', data);
   }
-  return { bytes: Buffer.from(value.buffer, value.byteOffset, value.byteLength), der: kind === 'der-data', what: kind };
+  const bytesOrText = data as Uint8Array | string;
+  // An empty buffer would reach OpenSSL as NULL ("passed a null parameter"): say what is wrong.
+  if (bytesOrText.length === 0) throw new RangeError(`${who}: ${arg}'s ${noun} data is empty`);
+  if (typeof bytesOrText === 'string') return { bytes: Buffer.from(bytesOrText, 'latin1'), der: false, what: kind };
+  const value8 = bytesOrText;
+  return { bytes: Buffer.from(value8.buffer, value8.byteOffset, value8.byteLength), der: kind === 'der-data', what: kind };
 }
 
 /**

@@ -111,9 +111,9 @@ export function sslLoadPrivateKey(
     src.der = Boolean(asn1);
   } else if (isTagged(pathOrData, ['data'])) {
     if (asn1) throw new RangeError(`${who}: asn1 parsing is only supported for a path or ['der-data', bytes], not for ['data', bytes]`);
-    src = sourceBytes(who, 'pathOrData', ['pem-data', pathOrData[1]]);
+    src = sourceBytes(who, 'pathOrData', ['pem-data', pathOrData[1]], 'key');
   } else if (isTagged(pathOrData, ['pem', 'pem-data', 'der', 'der-data'])) {
-    src = sourceBytes(who, 'pathOrData', pathOrData);
+    src = sourceBytes(who, 'pathOrData', pathOrData, 'key');
     if (asn1 && !src.der) throw new RangeError(`${who}: asn1 is set but pathOrData is ['${pathOrData[0]}', …] (PEM)`);
   } else {
     throw typeError(who, 'pathOrData', "a path, ['data', bytes], ['pem', path], ['pem-data', bytes], ['der', path] or ['der-data', bytes]", pathOrData);
@@ -177,7 +177,7 @@ export function applyCredentials(who: string, ctx: ContextState, options: Contex
     }
     throw typeError(who, 'privateKey', "['pem', path], ['pem-data', bytes], ['der', path] or ['der-data', bytes]", privateKey);
   }
-  const src = sourceBytes(who, 'privateKey', privateKey);
+  const src = sourceBytes(who, 'privateKey', privateKey, 'key');
   useKey(who, ctx, src.bytes, false, src.der, src.what);
 }
 
