@@ -42,6 +42,8 @@ export interface SslConnectOptions {
   host?: string;
   /** Resume a session cached on the context for this host and port (default true). */
   reuseSession?: boolean;
+  /** Ending the output port sends close_notify (default false: the seed's rule, nothing is sent). */
+  shutdownOnClose?: boolean;
 }
 
 /**
@@ -94,6 +96,7 @@ export async function sslConnect(
   const signal = checkSignal(who, opts.signal);
   const timeout = checkTimeout(who, opts.timeout);
   if (opts.host !== undefined && opts.host !== null) assertString(who, 'host', opts.host);
+  if (opts.shutdownOnClose !== undefined && typeof opts.shutdownOnClose !== 'boolean') throw typeError(who, 'shutdownOnClose', 'a boolean', opts.shutdownOnClose);
   const context = clientContextFor(who, clientProtocol);
   if (signal?.aborted) throw abortError(who, signal);
 
@@ -116,7 +119,7 @@ export async function sslConnect(
     output: socket,
     socket,
     closeTransport: true,
-    shutdownOnClose: false,
+    shutdownOnClose: opts.shutdownOnClose ?? false,
     handshakeTimeout: left,
     signal,
     externalReads: true,
