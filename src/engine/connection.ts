@@ -25,6 +25,7 @@ const SSL_ERROR_SSL = 1;
 const SSL_ERROR_WANT_READ = 2;
 const SSL_ERROR_SYSCALL = 5;
 const SSL_ERROR_ZERO_RETURN = 6;
+const SSL_SENT_SHUTDOWN = 1;
 const SSL_RECEIVED_SHUTDOWN = 2;
 const SSL_VERIFY_NONE = 0;
 const SSL_VERIFY_PEER = 1;
@@ -154,6 +155,13 @@ export class Connection implements PortOwner, SslHooks {
   private readonly sessionKey: string | null;
   private readonly reuseSession: boolean;
   private transportEnded = false;
+  /**
+   * Nothing more can be sent: the transport closed, or its output was ended by someone else. Writes
+   * fail with EPIPE from then on.
+   */
+  private transportGone = false;
+  /** The handshake completed (a session worth keeping exists). */
+  private handshakeDone = false;
   private transportBlocked = false;
   private wantRead = false;
   private inputEnded = false;
@@ -410,7 +418,15 @@ export class Connection implements PortOwner, SslHooks {
       this.fail(new SslError(`${this.who}: ${this.failedWord()} (connection closed by peer during handshake)`, { status: 'syscall', code: 'ECONNRESET' }));
       return;
     }
+    // The transport is gone: nothing more can be sent; a write waiting for it fails.
+    this.transportGone = true;
+    const w = this.pendingWrite;
+    if (w && this.transportBlocked) {
+      this.pendingWrite = null;
+      w.cb(this.transportGoneError());
+    }
     if (!this.transportEnded) this.onTransportEnd();
+    else this.drive();
   }
 
   private onTransportDrain(): void {
@@ -442,7 +458,29 @@ export class Connection implements PortOwner, SslHooks {
     } finally {
       this.busy--;
     }
+    if (!this.busy) this.settle();
     if (this.releasePending) this.release();
+  }
+
+  /**
+   * Closes the connection once nothing can use it any more: no more input can arrive (the input port
+   * has its end, or is closed) and nothing more can be sent (the output port is closed, or the
+   * transport is gone). What is sent on the way out is still decided by the port-closing rules.
+   */
+  private settle(): void {
+    if (this.state !== 'open' || this.busy) return;
+    if ((this.inputEnded || this.inputClosed) && (this.outputClosed || this.transportGone)) this.closeAll();
+  }
+
+  /** The error of a write that cannot reach the peer any more. */
+  private transportGoneError(): SslError {
+    return new SslError(`${this.who}: write failed (the transport is closed; the peer cannot receive it)`, { status: 'syscall', code: 'EPIPE' });
+  }
+
+  /** Whether the transport can still take bytes. */
+  private transportWritable(): boolean {
+    const out = this.transportOut;
+    return !out.destroyed && !out.writableEnded;
   }
 
   private stepHandshake(): void {
@@ -455,6 +493,7 @@ export class Connection implements PortOwner, SslHooks {
       this.timer = null;
       this.signal?.removeEventListener('abort', this.onAbort);
       this.state = 'open';
+      this.handshakeDone = true;
       clearErrors();
       this.shrinkBios();
       const h = this.handshake;
@@ -606,7 +645,8 @@ export class Connection implements PortOwner, SslHooks {
       if (this.transportBlocked) return; // the write completes on 'drain'
     }
     this.pendingWrite = null;
-    w.cb();
+    if (this.transportGone) w.cb(this.transportGoneError());
+    else w.cb();
   }
 
   /**
@@ -682,7 +722,10 @@ export class Connection implements PortOwner, SslHooks {
     this.batchSlab = null;
     this.batchStart = this.batchEnd = 0;
     const out = this.transportOut;
-    if (out.destroyed || out.writableEnded) return;
+    if (out.destroyed || out.writableEnded) {
+      this.transportGone = true; // the bytes cannot be sent: the write they belong to fails
+      return;
+    }
     if (!out.write(slab.subarray(start, end))) this.transportBlocked = true;
     else if (this.socket !== null && out.writableLength === 0 && slab === outSlab && outOff === end) outOff = start;
   }
@@ -702,6 +745,12 @@ export class Connection implements PortOwner, SslHooks {
 
   onOutputWritev(chunks: readonly Buffer[], cb: (err?: Error | null) => void): void {
     if (this.error) return cb(this.error);
+    if (this.state === 'open' && !this.transportWritable()) this.transportGone = true;
+    if (this.transportGone) {
+      cb(this.transportGoneError());
+      this.settle();
+      return;
+    }
     if (this.state === 'closed') return cb(new SslError(`${this.who}: write failed (the connection is closed)`, { code: 'ERR_SSL_CLOSED' }));
     let size = 0;
     for (const c of chunks) size += c.length;
@@ -723,7 +772,7 @@ export class Connection implements PortOwner, SslHooks {
   }
 
   onOutputFinal(cb: (err?: Error | null) => void): void {
-    if (this.state !== 'open' || !this.shutdownOnClose || this.outputPort.abandoned) return cb();
+    if (this.state !== 'open' || !this.shutdownOnClose || this.outputPort.abandoned || !this.transportWritable()) return cb();
     const { ssl } = this.n;
     ssl.SSL_shutdown(this.ssl);
     clearErrors();
@@ -742,6 +791,15 @@ export class Connection implements PortOwner, SslHooks {
     }
     if (this.inputClosed && this.outputClosed) this.closeAll();
     else if (which === 'input' && this.state === 'open') this.drive();
+    else if (which === 'output' && this.state === 'open') {
+      // Only the input can still be used: keep reading (up to the input port's buffer) so that the
+      // peer's end is seen even when nobody reads, and the connection is freed when it comes.
+      if (!this.inputEnded) {
+        this.wantRead = true;
+        if (!this.transportEnded && this.transportIn.isPaused()) this.transportIn.resume();
+      }
+      this.drive();
+    }
   }
 
   // ---- SslHooks (called by OpenSSL inside SSL_* calls) ----
@@ -1082,6 +1140,9 @@ export class Connection implements PortOwner, SslHooks {
     this.ssl = 0;
     this.state = 'closed';
     detachHooks(s);
+    // OpenSSL drops a session from the server cache when its connection is freed without a sent
+    // shutdown; a connection that ended without error keeps its session resumable whatever the close.
+    if (this.handshakeDone && this.error === null) this.n.ssl.SSL_set_shutdown(s, this.n.ssl.SSL_get_shutdown(s) | SSL_SENT_SHUTDOWN);
     this.n.ssl.SSL_free(s);
     freed('SSL');
     freed('BIO');

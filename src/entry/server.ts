@@ -68,7 +68,15 @@ export interface SslListenOptions {
   handshakes?: 'concurrent' | 'in-accept';
 }
 
-/** The default of {@link SslListenOptions.maxHandshakes}. */
+/**
+ * The default of {@link SslListenOptions.maxHandshakes}: well above what one process serves at once.
+ *
+ * @example
+ * ```ts
+ * import { sslListen, DEFAULT_MAX_HANDSHAKES } from 'openssl-ports';
+ * const listener = await sslListen(8443, 511, true, null, ctx, { maxHandshakes: DEFAULT_MAX_HANDSHAKES * 2 });
+ * ```
+ */
 export const DEFAULT_MAX_HANDSHAKES = 4096;
 
 /**
