@@ -227,3 +227,43 @@ test('half-close the other way: our server sends a request and close_notify; nod
   for (const p of [sin, sout]) p.destroy();
   await o.sslClose(l);
 });
+
+test('500 clients that leave, against a server that reads to the end and never ends the output: nothing held 2 s later', async () => {
+  const l = await o.sslListen(0, 511, true, '127.0.0.1', serverCtx());
+  try {
+    const port = o.sslListenerPort(l);
+    await collectGarbage();
+    const base = fds();
+    let ended = 0;
+    (async () => {
+      for await (const [input, output] of l) {
+        (async () => {
+          output.write('reply');
+          for await (const _ of input);
+          ended++;
+          // The handler returns without ending the output: the connection is half-open, and the
+          // output port is all that could still use it. Once it is dropped, nothing can.
+        })();
+      }
+    })();
+    await churn(port);
+    await until(() => ended === 500, 'the server to see every end');
+    // One client that stays: V8 keeps the accept loop's last value in the suspended frame until the
+    // next one arrives (the application's reference, not the library's); this one takes its place.
+    const [sin, sout] = await o.sslConnect('127.0.0.1', port);
+    assert.equal((await readExactly(sin, 5)).toString(), 'reply');
+    await tick(2000);
+    await collectGarbage();
+    await tick(100);
+    await collectGarbage();
+    const counts = o.sslObjectCounts();
+    const held = fds() - base;
+    console.log(`# (b) 2 s after 500 clients left: SSL ${counts.SSL - 2} (besides the staying client's two), extra fds ${held - 2}`);
+    assert.equal(counts.SSL, 2, 'only the staying client (both ends) holds SSL objects');
+    assert.ok(held <= 4, `fds held: ${held}`);
+    sin.destroy();
+    sout.destroy();
+  } finally {
+    await o.sslClose(l);
+  }
+});

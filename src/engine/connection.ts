@@ -127,6 +127,9 @@ interface PendingWrite {
 }
 
 
+/** Closes half-open connections whose output port the application dropped (nothing else can use them). */
+const OUTPUT_COLLECTED = new FinalizationRegistry<Connection>((conn) => conn.onOutputCollected());
+
 /** One TLS connection. */
 export class Connection implements PortOwner, SslHooks {
   readonly who: string;
@@ -138,7 +141,16 @@ export class Connection implements PortOwner, SslHooks {
   readonly hostname: string | null;
   readonly socket: Socket | null;
   readonly inputPort: SslInputPort;
-  readonly outputPort: SslOutputPort;
+  /**
+   * The output port. Held weakly once it is the only thing left that could use the connection (the
+   * input has its end and the peer ended its side, half-open): when the application drops it, the
+   * connection is closed (see {@link OUTPUT_COLLECTED}).
+   */
+  get outputPort(): SslOutputPort {
+    return (this.outputStrong ?? this.outputWeak.deref())!;
+  }
+  private outputStrong: SslOutputPort | null;
+  private readonly outputWeak: WeakRef<SslOutputPort>;
   /** Verification policy for this connection (starts as the context's, changed by sslSetVerify on a port). */
   verify: 'off' | 'try' | 'require';
   checkHostname: boolean;
@@ -247,7 +259,8 @@ export class Connection implements PortOwner, SslHooks {
     attachHooks(s, this);
 
     this.inputPort = new SslInputPort(this);
-    this.outputPort = new SslOutputPort(this);
+    this.outputStrong = new SslOutputPort(this);
+    this.outputWeak = new WeakRef(this.outputStrong);
 
     try {
       this.configure(o);
@@ -469,7 +482,19 @@ export class Connection implements PortOwner, SslHooks {
    */
   private settle(): void {
     if (this.state !== 'open' || this.busy) return;
-    if ((this.inputEnded || this.inputClosed) && (this.outputClosed || this.transportGone)) this.closeAll();
+    const inputDone = this.inputEnded || this.inputClosed;
+    if (inputDone && (this.outputClosed || this.transportGone)) this.closeAll();
+    else if (inputDone && this.transportEnded && this.outputStrong !== null && this.pendingWrite === null) {
+      // Half-open: the peer ended its side, we may still send. Only the output port can use the
+      // connection now; once the application lets go of it, nothing can.
+      OUTPUT_COLLECTED.register(this.outputStrong, this);
+      this.outputStrong = null;
+    }
+  }
+
+  /** The output port was garbage-collected while the connection was half-open. */
+  onOutputCollected(): void {
+    if (this.state === 'open') this.closeAll();
   }
 
   /** The error of a write that cannot reach the peer any more. */
@@ -1072,8 +1097,8 @@ export class Connection implements PortOwner, SslHooks {
     w?.cb(err);
     if (this.verifyWaiter) this.verifyWaiter.reject(err);
     // An 'error' event nobody listens to would crash the process: only emit it to listeners.
-    for (const port of [this.inputPort, this.outputPort]) {
-      if (port.destroyed) continue;
+    for (const port of [this.inputPort, this.outputStrong ?? this.outputWeak.deref()]) {
+      if (!port || port.destroyed) continue;
       if (!wasHandshaking && port.listenerCount('error') > 0) port.destroy(err);
       else port.destroy();
     }

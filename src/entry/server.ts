@@ -156,6 +156,8 @@ export class SslListener extends EventEmitter implements AsyncIterable<SslPorts>
   private readonly pending: Handshake[] = [];
   private readonly inFlight = new Set<Handshake>();
   private readonly completed: SslPorts[] = [];
+  /** The 'close' listener of each completed connection's input port while it waits in `completed`. */
+  private readonly leaveQueue = new WeakMap<SslPorts, () => void>();
   private readonly acceptWaiters: AcceptWaiter[] = [];
   private closed = false;
 
@@ -314,13 +316,15 @@ export class SslListener extends EventEmitter implements AsyncIterable<SslPorts>
     } else {
       this.completed.push(ports);
       // A connection that fails or is reset while it waits to be accepted leaves the queue.
-      ports[0].once('close', () => {
+      const leave = (): void => {
         const i = this.completed.indexOf(ports);
         if (i < 0) return;
         this.completed.splice(i, 1);
         ports[1].destroy();
         this.pump();
-      });
+      };
+      this.leaveQueue.set(ports, leave);
+      ports[0].once('close', leave);
     }
     this.pump();
   }
@@ -348,6 +352,9 @@ export class SslListener extends EventEmitter implements AsyncIterable<SslPorts>
     if (this.closed) return Promise.reject(listenerClosed(who));
     const ready = this.completed.shift();
     if (ready) {
+      // (The listener would keep the output port reachable from the input port.)
+      const leave = this.leaveQueue.get(ready);
+      if (leave) ready[0].off('close', leave);
       this.pump();
       return Promise.resolve(ready);
     }
