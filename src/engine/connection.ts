@@ -127,8 +127,12 @@ interface PendingWrite {
 }
 
 
-/** Closes half-open connections whose output port the application dropped (nothing else can use them). */
-const OUTPUT_COLLECTED = new FinalizationRegistry<Connection>((conn) => conn.onOutputCollected());
+/**
+ * Closes half-open connections whose output port the application dropped (nothing else can use them).
+ * The held value is a WeakRef: a strong one would keep the port reachable through the connection's input
+ * port (e.g. an 'end' listener that closes the output), and nothing would ever be collected.
+ */
+const OUTPUT_COLLECTED = new FinalizationRegistry<WeakRef<Connection>>((ref) => ref.deref()?.onOutputCollected());
 
 /** One TLS connection. */
 export class Connection implements PortOwner, SslHooks {
@@ -487,7 +491,7 @@ export class Connection implements PortOwner, SslHooks {
     else if (inputDone && this.transportEnded && this.outputStrong !== null && this.pendingWrite === null) {
       // Half-open: the peer ended its side, we may still send. Only the output port can use the
       // connection now; once the application lets go of it, nothing can.
-      OUTPUT_COLLECTED.register(this.outputStrong, this);
+      OUTPUT_COLLECTED.register(this.outputStrong, new WeakRef(this), this);
       this.outputStrong = null;
     }
   }
@@ -1161,6 +1165,7 @@ export class Connection implements PortOwner, SslHooks {
       return;
     }
     this.releasePending = false;
+    OUTPUT_COLLECTED.unregister(this);
     const s = this.ssl;
     this.ssl = 0;
     this.state = 'closed';
