@@ -4,6 +4,7 @@
  *
  * @module
  */
+import type { SslListenOptions } from './entry/server.js';
 import { newContext, stateOf, setMinProtocol, type SslContext } from './context/context.js';
 import { sslLoadCertificateChain, sslLoadPrivateKey, sslLoadDefaultVerifySources } from './context/credentials.js';
 import { sslSecureClientContext } from './context/secure.js';
@@ -117,21 +118,22 @@ export function makeServerSslContext(certPath: string, keyPath: string, minProto
 }
 
 /**
- * Options of Gerbil's form of `sslListen` (`ssl-listen addr context: … backlog: …`):
+ * Options of Gerbil's form of `sslListen` (`ssl-listen addr context: … backlog: …`), besides the
+ * listener options every form takes ({@link SslListenOptions}):
  * `sslListen('127.0.0.1:8443', { context, backlog })`. Accept with `sslAccept(listener)` or
  * `listener.accept()`, close with `sslClose(listener)` or `listener.close()` (Gerbil's
  * `ServerSocket-accept` / `ServerSocket-close`).
  *
  * @example
  * ```ts
- * import { sslListen, makeServerSslContext, type SslListenOptions } from 'openssl-ports';
- * const options: SslListenOptions = { context: makeServerSslContext('certs/server-rsa-chain.pem', 'certs/server-rsa.key'), backlog: 32 };
+ * import { sslListen, makeServerSslContext, type GerbilListenOptions } from 'openssl-ports';
+ * const options: GerbilListenOptions = { context: makeServerSslContext('certs/server-rsa-chain.pem', 'certs/server-rsa.key'), backlog: 32 };
  * const listener = await sslListen('127.0.0.1:8443', options);
  * const [input, output] = await listener.accept();
  * await listener.close();
  * ```
  */
-export interface SslListenOptions {
+export interface GerbilListenOptions extends SslListenOptions {
   /** The server context (required, as in Gerbil), or a protocol symbol to make one from. */
   context: SslContext | SslProtocol;
   /** The listen backlog (Gerbil's default: 10). */

@@ -49,6 +49,9 @@ export {
   sslListenerAcceptReady,
   SslListener,
   type SslAcceptOptions,
+  type SslListenOptions,
+  type SslClientErrorInfo,
+  DEFAULT_MAX_HANDSHAKES,
 } from './entry/server.js';
 export { portsToSslPorts, type PortsToSslPortsOptions } from './entry/wrapper.js';
 export { isSslPort, SslInputPort, SslOutputPort, type SslPort } from './ports/ports.js';

@@ -328,3 +328,26 @@ test('API documentation: TypeDoc builds without warnings, and every export has T
   assert.ok(count > 100, `only ${count} exports found`);
   assert.deepEqual(missing, [], 'exports without an @example');
 });
+
+test('line-server.mjs: the README server pattern; a silent client stalls nobody, a failed handshake is reported, close_notify ends the answer', async (t) => {
+  const server = start(t, process.execPath, [example('line-server.mjs'), '0']);
+  const port = Number(/listening on (\d+)/.exec(await server.waitFor(/listening on \d+\n/))[1]);
+  // A client that connects and says nothing, and one that sends garbage.
+  const silent = connect(port, '127.0.0.1');
+  silent.on('error', () => {});
+  t.after(() => silent.destroy());
+  const garbage = connect(port, '127.0.0.1', () => garbage.write('GET / HTTP/1.1\r\n\r\n'));
+  garbage.on('error', () => {});
+  await server.waitFor(/handshake failed from 127\.0\.0\.1:\d+: sslAccept: accept failed/);
+  const ctx = o.sslMakeClientContext('auto');
+  o.sslLoadVerifySource(ctx, cert('root-ca.pem'));
+  o.sslSetVerify(ctx, true);
+  o.sslSetVerifyHostname(ctx, true);
+  const [input, output] = await o.sslConnect('localhost', port, ctx, { shutdownOnClose: true });
+  output.end('hello\nworld\n');
+  const chunks = [];
+  for await (const c of input) chunks.push(c);
+  assert.equal(Buffer.concat(chunks).toString(), 'HELLO\nWORLD\n');
+  assert.equal(silent.destroyed, false, 'the silent client is still waiting: it stalled nobody');
+  output.destroy();
+});

@@ -25,6 +25,7 @@ const SSL_ERROR_SSL = 1;
 const SSL_ERROR_WANT_READ = 2;
 const SSL_ERROR_SYSCALL = 5;
 const SSL_ERROR_ZERO_RETURN = 6;
+const SSL_SENT_SHUTDOWN = 1;
 const SSL_RECEIVED_SHUTDOWN = 2;
 const SSL_VERIFY_NONE = 0;
 const SSL_VERIFY_PEER = 1;
@@ -161,6 +162,13 @@ interface VerifyWaiter {
   reject: (e: Error) => void;
 }
 
+/**
+ * Closes half-open connections whose output port the application dropped (nothing else can use them).
+ * The held value is a WeakRef: a strong one would keep the port reachable through the connection's input
+ * port (e.g. an 'end' listener that closes the output), and nothing would ever be collected.
+ */
+const OUTPUT_COLLECTED = new FinalizationRegistry<WeakRef<Connection>>((ref) => ref.deref()?.onOutputCollected());
+
 /** One TLS connection. */
 export class Connection implements PortOwner, SslHooks {
   readonly who: string;
@@ -172,7 +180,16 @@ export class Connection implements PortOwner, SslHooks {
   readonly hostname: string | null;
   readonly socket: Socket | null;
   readonly inputPort: SslInputPort;
-  readonly outputPort: SslOutputPort;
+  /**
+   * The output port. Held weakly once it is the only thing left that could use the connection (the
+   * input has its end and the peer ended its side, half-open): when the application drops it, the
+   * connection is closed (see {@link OUTPUT_COLLECTED}).
+   */
+  get outputPort(): SslOutputPort {
+    return (this.outputStrong ?? this.outputWeak.deref())!;
+  }
+  private outputStrong: SslOutputPort | null;
+  private readonly outputWeak: WeakRef<SslOutputPort>;
   /** Verification policy for this connection (starts as the context's, changed by sslSetVerify on a port). */
   verify: 'off' | 'try' | 'require';
   checkHostname: boolean;
@@ -194,6 +211,13 @@ export class Connection implements PortOwner, SslHooks {
   private readonly sessionKey: string | null;
   private readonly reuseSession: boolean;
   private transportEnded = false;
+  /**
+   * Nothing more can be sent: the transport closed, or its output was ended by someone else. Writes
+   * fail with EPIPE from then on.
+   */
+  private transportGone = false;
+  /** The handshake completed (a session worth keeping exists). */
+  private handshakeDone = false;
   private transportBlocked = false;
   private wantRead = false;
   private inputEnded = false;
@@ -290,7 +314,10 @@ export class Connection implements PortOwner, SslHooks {
       trace(this.traceLabel, `${o.mode === 'connect' ? 'client' : 'server'} connection${o.hostname ? ` to ${o.hostname}` : ''}`);
     }
 
-    [this.inputPort, this.outputPort] = makePorts(this);
+    const [input, output] = makePorts(this);
+    this.inputPort = input;
+    this.outputStrong = output;
+    this.outputWeak = new WeakRef(output);
 
     try {
       this.configure(o);
@@ -516,7 +543,15 @@ export class Connection implements PortOwner, SslHooks {
       this.fail(new SslError(`${this.who}: ${this.failedWord()} (connection closed by peer during handshake)`, { status: 'syscall', code: 'ECONNRESET' }));
       return;
     }
+    // The transport is gone: nothing more can be sent; a write waiting for it fails.
+    this.transportGone = true;
+    const w = this.pendingWrite;
+    if (w && this.transportBlocked) {
+      this.pendingWrite = null;
+      w.cb(this.transportGoneError());
+    }
     if (!this.transportEnded) this.onTransportEnd();
+    else this.drive();
   }
 
   private onTransportDrain(): void {
@@ -548,7 +583,41 @@ export class Connection implements PortOwner, SslHooks {
     } finally {
       this.busy--;
     }
+    if (!this.busy) this.settle();
     if (this.releasePending) this.release();
+  }
+
+  /**
+   * Closes the connection once nothing can use it any more: no more input can arrive (the input port
+   * has its end, or is closed) and nothing more can be sent (the output port is closed, or the
+   * transport is gone). What is sent on the way out is still decided by the port-closing rules.
+   */
+  private settle(): void {
+    if (this.state !== 'open' || this.busy) return;
+    const inputDone = this.inputEnded || this.inputClosed;
+    if (inputDone && (this.outputClosed || this.transportGone)) this.closeAll();
+    else if (inputDone && this.transportEnded && this.outputStrong !== null && this.pendingWrite === null) {
+      // Half-open: the peer ended its side, we may still send. Only the output port can use the
+      // connection now; once the application lets go of it, nothing can.
+      OUTPUT_COLLECTED.register(this.outputStrong, new WeakRef(this), this);
+      this.outputStrong = null;
+    }
+  }
+
+  /** The output port was garbage-collected while the connection was half-open. */
+  onOutputCollected(): void {
+    if (this.state === 'open') this.closeAll();
+  }
+
+  /** The error of a write that cannot reach the peer any more. */
+  private transportGoneError(): SslError {
+    return new SslError(`${this.who}: write failed (the transport is closed; the peer cannot receive it)`, { status: 'syscall', code: 'EPIPE' });
+  }
+
+  /** Whether the transport can still take bytes. */
+  private transportWritable(): boolean {
+    const out = this.transportOut;
+    return !out.destroyed && !out.writableEnded;
   }
 
   private stepHandshake(): void {
@@ -564,6 +633,7 @@ export class Connection implements PortOwner, SslHooks {
       this.timer = null;
       this.signal?.removeEventListener('abort', this.onAbort);
       this.state = 'open';
+      this.handshakeDone = true;
       clearErrors();
       if (tracing) this.traceOpen();
       this.shrinkBios();
@@ -717,7 +787,8 @@ export class Connection implements PortOwner, SslHooks {
       if (this.transportBlocked) return; // the write completes on 'drain'
     }
     this.pendingWrite = null;
-    w.cb();
+    if (this.transportGone) w.cb(this.transportGoneError());
+    else w.cb();
   }
 
   /**
@@ -793,7 +864,10 @@ export class Connection implements PortOwner, SslHooks {
     this.batchSlab = null;
     this.batchStart = this.batchEnd = 0;
     const out = this.transportOut;
-    if (out.destroyed || out.writableEnded) return;
+    if (out.destroyed || out.writableEnded) {
+      this.transportGone = true; // the bytes cannot be sent: the write they belong to fails
+      return;
+    }
     if (!out.write(slab.subarray(start, end))) this.transportBlocked = true;
     else if (this.socket !== null && out.writableLength === 0 && slab === outSlab && outOff === end) outOff = start;
   }
@@ -813,6 +887,12 @@ export class Connection implements PortOwner, SslHooks {
 
   onOutputWritev(chunks: readonly Buffer[], cb: (err?: Error | null) => void): void {
     if (this.error) return cb(this.raisedError ?? this.error);
+    if (this.state === 'open' && !this.transportWritable()) this.transportGone = true;
+    if (this.transportGone) {
+      cb(this.raised(this.transportGoneError()));
+      this.settle();
+      return;
+    }
     if (this.state === 'closed') return cb(this.raised(new SslError(`${this.who}: write failed (the connection is closed)`, { code: 'ERR_SSL_CLOSED' })));
     let size = 0;
     for (const c of chunks) size += c.length;
@@ -843,7 +923,7 @@ export class Connection implements PortOwner, SslHooks {
    * record gathered before it; `cb` once the transport has taken them.
    */
   closeNotify(cb: (err?: Error | null) => void): void {
-    if (this.state !== 'open' || this.released) return cb();
+    if (this.state !== 'open' || this.released || !this.transportWritable()) return cb();
     const { ssl } = this.n;
     ssl.SSL_shutdown(this.ssl);
     clearErrors();
@@ -862,6 +942,15 @@ export class Connection implements PortOwner, SslHooks {
     }
     if (this.inputClosed && this.outputClosed) this.closeAll();
     else if (which === 'input' && this.state === 'open') this.drive();
+    else if (which === 'output' && this.state === 'open') {
+      // Only the input can still be used: keep reading (up to the input port's buffer) so that the
+      // peer's end is seen even when nobody reads, and the connection is freed when it comes.
+      if (!this.inputEnded) {
+        this.wantRead = true;
+        if (!this.transportEnded && this.transportIn.isPaused()) this.transportIn.resume();
+      }
+      this.drive();
+    }
   }
 
   // ---- tracing (NODE_DEBUG=openssl-ports) ----
@@ -869,7 +958,7 @@ export class Connection implements PortOwner, SslHooks {
   private traceLabel = '';
 
   onInfo(where: number, ret: number): void {
-    if (this.ssl) traceInfo(this.n, this.traceLabel, this.ssl, where, ret);
+    if (!this.released) traceInfo(this.n, this.traceLabel, this.ssl, where, ret);
   }
 
   /** One line with what was negotiated (names only, never secrets). */
@@ -1197,8 +1286,8 @@ export class Connection implements PortOwner, SslHooks {
     // converted by raiseAs: as in Racket, that error is the procedure's, not the ports').
     if (vw) vw.reject(err.message.startsWith(`${vw.who}: `) ? err : verifyFailure(vw.who, err));
     // An 'error' event nobody listens to would crash the process: only emit it to listeners.
-    for (const port of [this.inputPort, this.outputPort]) {
-      if (port.destroyed) continue;
+    for (const port of [this.inputPort, this.outputStrong ?? this.outputWeak.deref()]) {
+      if (!port || port.destroyed) continue;
       if (!wasHandshaking && port.listenerCount('error') > 0) port.destroy(out);
       else port.destroy();
     }
@@ -1263,10 +1352,14 @@ export class Connection implements PortOwner, SslHooks {
     }
     this.releasePending = false;
     this.settleVerifyOnClose();
+    OUTPUT_COLLECTED.unregister(this);
     const s = this.handle;
     this.handle = 0;
     this.state = 'closed';
     detachHooks(s);
+    // OpenSSL drops a session from the server cache when its connection is freed without a sent
+    // shutdown; a connection that ended without error keeps its session resumable whatever the close.
+    if (this.handshakeDone && this.error === null) this.n.ssl.SSL_set_shutdown(s, this.n.ssl.SSL_get_shutdown(s) | SSL_SENT_SHUTDOWN);
     this.n.ssl.SSL_free(s);
     freed('SSL');
     freed('BIO');

@@ -11,7 +11,7 @@ import { clientContextFor, type SslContext } from '../context/context.js';
 import type { SslProtocol } from '../context/protocols.js';
 import type { SslInputPort, SslOutputPort } from '../ports/ports.js';
 import { SslError } from '../errors.js';
-import { assertHostname, assertPortNumber } from '../assert.js';
+import { assertHostname, assertPortNumber, typeError } from '../assert.js';
 import { abortError, checkAlpnList, checkOptionsObject, checkSignal, checkTimeout, DEFAULT_HANDSHAKE_TIMEOUT } from './options.js';
 
 /**
@@ -45,9 +45,11 @@ export interface SslConnectOptions {
   host?: string;
   /** Resume a session cached on the context for this host and port (default true). */
   reuseSession?: boolean;
+  /** Ending the output port sends close_notify (default false: the seed's rule, nothing is sent). */
+  shutdownOnClose?: boolean;
 }
 
-const CONNECT_OPTIONS: Record<keyof SslConnectOptions, true> = { alpn: true, signal: true, timeout: true, host: true, reuseSession: true };
+const CONNECT_OPTIONS: Record<keyof SslConnectOptions, true> = { alpn: true, signal: true, timeout: true, host: true, reuseSession: true, shutdownOnClose: true };
 
 /**
  * The two ports of a connection: `[input, output]`.
@@ -98,6 +100,7 @@ export async function sslConnect(
   const signal = checkSignal(who, opts.signal);
   const timeout = checkTimeout(who, opts.timeout);
   if (opts.host !== undefined && opts.host !== null) assertHostname(who, 'host', opts.host);
+  if (opts.shutdownOnClose !== undefined && typeof opts.shutdownOnClose !== 'boolean') throw typeError(who, 'shutdownOnClose', 'a boolean', opts.shutdownOnClose);
   const context = clientContextFor(who, clientProtocol);
   if (signal?.aborted) throw abortError(who, signal);
 
@@ -121,7 +124,7 @@ export async function sslConnect(
     output: socket,
     socket,
     closeTransport: true,
-    shutdownOnClose: false,
+    shutdownOnClose: opts.shutdownOnClose ?? false,
     handshakeTimeout: left,
     signal,
     externalReads: true,

@@ -7,12 +7,12 @@
 import { assertInteger, assertPortNumber, typeError } from '../assert.js';
 import type { SslContext } from '../context/context.js';
 import type { SslProtocol } from '../context/protocols.js';
-import type { SslListenOptions } from '../gerbil.js';
+import type { GerbilListenOptions } from '../gerbil.js';
+import { checkListenOptions, type SslListenOptions } from './server.js';
 
 /** Gerbil's `default-server-backlog`. */
 export const GERBIL_DEFAULT_BACKLOG = 10;
 const MAX_BACKLOG = 2 ** 31 - 1;
-const KNOWN = new Set(['context', 'backlog']);
 
 /** The Racket arguments of a Gerbil-form call: `sslListen(port, backlog, false, host, context)`. */
 export interface ListenArguments {
@@ -20,6 +20,7 @@ export interface ListenArguments {
   host: string | null;
   backlog: number;
   context: SslContext | SslProtocol;
+  listenerOptions: SslListenOptions;
 }
 
 /** Parses `'host:port'`, `'[v6]:port'` or `':port'` (every address) and the options. */
@@ -32,12 +33,11 @@ export function gerbilListenArguments(who: string, addr: string, options: unknow
   if (options === null || typeof options !== 'object' || Array.isArray(options)) {
     throw typeError(who, 'options', 'an options object with a context', options);
   }
-  for (const key of Object.keys(options)) {
-    if (!KNOWN.has(key)) throw new TypeError(`${who}: unknown option ${JSON.stringify(key)} (expected context, backlog)`);
-  }
-  const o = options as SslListenOptions;
+  const { context, backlog: given, ...rest } = options as GerbilListenOptions;
+  const listenerOptions = checkListenOptions(who, rest); // refuses unknown keys
+  const o = { context, backlog: given };
   if (o.context === undefined || o.context === null) throw typeError(who, 'options.context', 'a server context or protocol symbol', o.context);
   const backlog = o.backlog ?? GERBIL_DEFAULT_BACKLOG;
   assertInteger(who, 'options.backlog', backlog, 0, MAX_BACKLOG);
-  return { port, host: host === '' ? null : host, backlog, context: o.context };
+  return { port, host: host === '' ? null : host, backlog, context: o.context, listenerOptions };
 }

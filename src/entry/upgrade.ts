@@ -36,6 +36,8 @@ export interface SslClientUpgradeOptions {
   initialData?: Uint8Array;
   /** Resume a session cached on the context for `host` (default true). */
   reuseSession?: boolean;
+  /** Ending the output port sends close_notify (default false: the seed's rule). */
+  shutdownOnClose?: boolean;
 }
 
 /**
@@ -53,10 +55,12 @@ export interface SslServerUpgradeOptions {
   timeout?: number;
   /** Ciphertext already read from the socket (e.g. the start of the ClientHello after "STARTTLS\r\n"). */
   initialData?: Uint8Array;
+  /** Ending the output port sends close_notify (default false: the seed's rule). */
+  shutdownOnClose?: boolean;
 }
 
-const CLIENT_UPGRADE_OPTIONS: Record<keyof SslClientUpgradeOptions, true> = { timeout: true, context: true, host: true, initialData: true, reuseSession: true };
-const SERVER_UPGRADE_OPTIONS: Record<keyof SslServerUpgradeOptions, true> = { timeout: true, initialData: true };
+const CLIENT_UPGRADE_OPTIONS: Record<keyof SslClientUpgradeOptions, true> = { timeout: true, context: true, host: true, initialData: true, reuseSession: true, shutdownOnClose: true };
+const SERVER_UPGRADE_OPTIONS: Record<keyof SslServerUpgradeOptions, true> = { timeout: true, initialData: true, shutdownOnClose: true };
 
 function checkSocket(who: string, socket: unknown): Duplex {
   if (socket instanceof Duplex) return socket;
@@ -86,7 +90,7 @@ export async function sslClientUpgrade(socket: Duplex, options: SslClientUpgrade
   if (host !== null) assertHostname(who, 'host', host);
   if (opts.initialData !== undefined) assertBytes(who, 'initialData', opts.initialData);
   const context = opts.context === undefined || opts.context === null ? asCaller(who, sslSecureClientContext) : contextOf(who, opts.context, { side: 'client' }).handle;
-  return upgrade(who, 'connect', s, context, host, timeout, opts.initialData, opts.reuseSession ?? true);
+  return upgrade(who, 'connect', s, context, host, timeout, opts.initialData, opts.reuseSession ?? true, checkShutdown(who, opts.shutdownOnClose));
 }
 
 /**
@@ -108,7 +112,13 @@ export async function sslServerUpgrade(socket: Duplex, context: SslContext, opti
   const opts = checkOptionsObject(who, options, SERVER_UPGRADE_OPTIONS) as SslServerUpgradeOptions;
   const timeout = checkTimeout(who, opts.timeout);
   if (opts.initialData !== undefined) assertBytes(who, 'initialData', opts.initialData);
-  return upgrade(who, 'accept', s, ctx, null, timeout, opts.initialData, false);
+  return upgrade(who, 'accept', s, ctx, null, timeout, opts.initialData, false, checkShutdown(who, opts.shutdownOnClose));
+}
+
+function checkShutdown(who: string, v: unknown): boolean {
+  if (v === undefined) return false;
+  if (typeof v !== 'boolean') throw typeError(who, 'shutdownOnClose', 'a boolean', v);
+  return v;
 }
 
 /** The TLS connection of an upgrade: the socket belongs to it from now on. */
@@ -121,6 +131,7 @@ function upgrade(
   timeout: number | null,
   initialData: Uint8Array | undefined,
   reuseSession: boolean,
+  shutdownOnClose: boolean,
 ): Promise<SslPorts> {
   if (s instanceof Socket) s.setNoDelay(true);
   return startConnection({
@@ -134,7 +145,7 @@ function upgrade(
     output: s,
     socket: s instanceof Socket ? s : null,
     closeTransport: true,
-    shutdownOnClose: false,
+    shutdownOnClose,
     handshakeTimeout: timeout ?? DEFAULT_HANDSHAKE_TIMEOUT,
     initialData: initialData ? Buffer.from(initialData) : null,
   });

@@ -135,6 +135,7 @@ function declareSsl(lib: KoffiLibrary) {
     SSL_get_error: f<(ssl: Ptr, ret: number) => number>('int SSL_get_error(uintptr_t ssl, int ret)'),
     SSL_shutdown: f<(ssl: Ptr) => number>('int SSL_shutdown(uintptr_t ssl)'),
     SSL_get_shutdown: f<(ssl: Ptr) => number>('int SSL_get_shutdown(uintptr_t ssl)'),
+    SSL_set_shutdown: f<(ssl: Ptr, mode: number) => void>('void SSL_set_shutdown(uintptr_t ssl, int mode)'),
     SSL_ctrl: f<(ssl: Ptr, cmd: number, larg: number, parg: Mem) => number>('long SSL_ctrl(uintptr_t ssl, int cmd, long larg, void *parg)'),
     SSL_set_options: f<(ssl: Ptr, op: number) => number>('uint64_t SSL_set_options(uintptr_t ssl, uint64_t op)'),
     SSL_get_servername: f<(ssl: Ptr, type: number) => string | null>('const char *SSL_get_servername(uintptr_t ssl, int type)'),

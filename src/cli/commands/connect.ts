@@ -6,7 +6,6 @@
  * @module
  */
 import { appendFileSync } from 'node:fs';
-import { connect as tcpConnect, type Socket } from 'node:net';
 import * as o from '../../index.js';
 import { handshakeReport } from '../report.js';
 import { parseArgs, str, UsageError } from '../args.js';
@@ -37,24 +36,6 @@ export function alpnList(text: string | undefined): Buffer[] | undefined {
   const names = text.split(',').filter(Boolean);
   for (const n of names) if (Buffer.byteLength(n) > 255) throw new UsageError(`ALPN protocol names are at most 255 bytes: ${n.slice(0, 20)}…`);
   return names.map((s) => Buffer.from(s));
-}
-
-/** Opens the TCP connection ("connect failed (…)" when it cannot be made). */
-function openSocket(host: string, port: number): Promise<Socket> {
-  return new Promise((resolve, reject) => {
-    const socket = tcpConnect({ host, port, allowHalfOpen: true, noDelay: true });
-    const timer = setTimeout(() => socket.destroy(Object.assign(new Error('timed out after 30 s'), { code: 'ETIMEDOUT' })), 30_000);
-    const onError = (e: NodeJS.ErrnoException): void => {
-      clearTimeout(timer);
-      reject(new Error(`connect failed (${e.code ? `${e.code}: ` : ''}${e.message})`));
-    };
-    socket.once('error', onError);
-    socket.once('connect', () => {
-      clearTimeout(timer);
-      socket.off('error', onError);
-      resolve(socket);
-    });
-  });
 }
 
 /** Runs `connect`; resolves with the exit code. */
@@ -88,22 +69,16 @@ export async function connectCommand(argv: string[]): Promise<number> {
   }
 
   const servername = str(p, 'servername');
-  // TCP, then TLS over the socket with portsToSslPorts rather than sslConnect, for one option:
-  // shutdownOnClose, so that the end of stdin is a close_notify (the server sees end of input, like a
+  // shutdownOnClose: the end of stdin is a close_notify (the server sees the end of its input, like a
   // TCP half-close) while the server's remaining bytes are still read.
-  const socket = await openSocket(host, port);
-  const [input, output] = await o.portsToSslPorts(socket, socket, {
-    mode: 'connect',
-    context: ctx,
-    hostname: servername ?? host,
-    alpn,
-    closeOriginal: true,
+  const [input, output] = await o.sslConnect(host, port, ctx, {
+    ...(servername ? { host: servername } : {}),
+    ...(alpn ? { alpn } : {}),
     shutdownOnClose: true,
     reuseSession: false,
-    error: (e) => new Error(e.message.replace(/^portsToSslPorts: /, '')),
+    timeout: 30_000,
   }).catch((e: unknown) => {
-    socket.destroy();
-    throw e;
+    throw e instanceof Error ? new Error(e.message.replace(/^sslConnect: /, '')) : e;
   });
   if (!p.flags.quiet) {
     const title = `connected to ${host}:${port}${servername ? ` as ${servername}` : ''}`;

@@ -16,7 +16,9 @@ export const SERVE_USAGE = `usage: openssl-ports serve [options]
   --port N            the port to listen on (default 0: pick a free one); prints "listening on HOST:PORT"
   --host ADDR         the address to listen on (default 127.0.0.1)
   --cert FILE --key FILE   the certificate chain and key (default: certs/test.pem, which gives no security)
-  --alpn a,b          the ALPN protocols, most preferred first (a client with none of them is still accepted)
+  --alpn a,b          the ALPN protocols, most preferred first; a client offering none of them is refused
+                      with no_application_protocol (RFC 7301, as openssl s_server -alpn)
+  --alpn-allow-no-match   with --alpn: accept such a client with no protocol selected (the seed's rule)
   --verify-client CA  require a client certificate issued by a CA in the file CA
   --echo | --stdio    send each connection its bytes back (default), or connect it to stdin/stdout
   --once              serve one connection, then exit
@@ -26,7 +28,7 @@ export const SERVE_USAGE = `usage: openssl-ports serve [options]
 export async function serveCommand(argv: string[]): Promise<number> {
   const p = parseArgs(argv, {
     port: 'string', host: 'string', cert: 'string', key: 'string', alpn: 'string', 'verify-client': 'string',
-    echo: 'boolean', stdio: 'boolean', once: 'boolean', quiet: 'boolean',
+    'alpn-allow-no-match': 'boolean', echo: 'boolean', stdio: 'boolean', once: 'boolean', quiet: 'boolean',
   });
   if (p.positionals.length) throw new UsageError(`serve takes no positional arguments (got ${JSON.stringify(p.positionals[0])})`);
   if (p.flags.echo && p.flags.stdio) throw new UsageError('--echo and --stdio exclude each other');
@@ -37,6 +39,8 @@ export async function serveCommand(argv: string[]): Promise<number> {
   let key = str(p, 'key');
   if (Boolean(cert) !== Boolean(key)) throw new UsageError('--cert and --key go together');
   const alpn = alpnList(str(p, 'alpn'));
+  const allowNoMatch = Boolean(p.flags['alpn-allow-no-match']);
+  if (allowNoMatch && !alpn) throw new UsageError('--alpn-allow-no-match goes with --alpn');
   const quiet = Boolean(p.flags.quiet);
   const stdio = Boolean(p.flags.stdio);
 
@@ -45,7 +49,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
     process.stderr.write('warning: serving the bundled test certificate (certs/test.pem): its private key is public, this gives no security\n');
   }
   const ctx = o.sslMakeServerContext('auto', { certificateChain: cert, privateKey: ['pem', key!] });
-  if (alpn) o.sslSetServerAlpn(ctx, alpn);
+  if (alpn) o.sslSetServerAlpn(ctx, alpn, allowNoMatch);
   const ca = str(p, 'verify-client');
   if (ca) {
     o.sslLoadVerifySource(ctx, ca);
@@ -53,7 +57,13 @@ export async function serveCommand(argv: string[]): Promise<number> {
     o.sslSetVerify(ctx, true);
   }
   const host = str(p, 'host') ?? '127.0.0.1';
-  const listener = await o.sslListen(port, 16, true, host, ctx);
+  // Handshakes run concurrently (a slow client stalls nobody); ending a connection sends close_notify,
+  // and a client's close_notify is answered with ours (the echo ends our output).
+  const listener = await o.sslListen(port, 511, true, host, ctx, { shutdownOnClose: true });
+  // A failed handshake ends that connection, not the server.
+  listener.on('tlsClientError', (e: Error) => {
+    if (!quiet) process.stderr.write(`${e.message}\n`);
+  });
   const [addr, bound] = o.sslAddresses(listener, true);
   process.stdout.write(`listening on ${addr.includes(':') ? `[${addr}]` : addr}:${bound}\n`);
 
@@ -62,7 +72,6 @@ export async function serveCommand(argv: string[]): Promise<number> {
     try {
       ports = await o.sslAccept(listener);
     } catch (e) {
-      // A failed handshake ends that connection, not the server.
       if (!quiet) process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n`);
       continue;
     }
