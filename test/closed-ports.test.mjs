@@ -94,7 +94,7 @@ const OTHER_EXPORTS = new Set([
   'supportedServerProtocols', 'bytesToHexString', 'hexStringToBytes', 'legacyLoaded', 'libssl', 'libsslLoadFailReason',
   'libcrypto', 'libcryptoLoadFailReason', 'opensslLibVersions',
   // Node integrations: they make connections (sslPortsToSocket, which takes ports, is tested above).
-  'SslAgent', 'SslSocket', 'sslCreateConnection', 'sslServe', 'sslSocketConnect', 'sslUndiciConnect',
+  'DEFAULT_MAX_HANDSHAKES', 'SslAgent', 'SslSocket', 'sslCreateConnection', 'sslServe', 'sslSocketConnect', 'sslUndiciConnect',
 ]);
 
 // ---------------------------------------------------------------- the child

@@ -235,6 +235,7 @@ export class SslListener extends EventEmitter implements AsyncIterable<SslPorts>
     return this.#handshakeTimeout;
   }
 
+  /** Sets the handshake time limit (a `RangeError` for a negative value, as for every timeout option). */
   set handshakeTimeout(ms: number) {
     const who = 'SslListener.handshakeTimeout';
     if (typeof ms !== 'number') throw typeError(who, 'handshakeTimeout', 'a number of milliseconds', ms);
@@ -246,6 +247,7 @@ export class SslListener extends EventEmitter implements AsyncIterable<SslPorts>
     return this.#maxHandshakes;
   }
 
+  /** Sets the limit (a `RangeError` below 1); waiting connections start their handshakes if there is room now. */
   set maxHandshakes(n: number) {
     assertInteger('SslListener.maxHandshakes', 'maxHandshakes', n, 1, Number.MAX_SAFE_INTEGER);
     this.#maxHandshakes = n;
@@ -257,6 +259,7 @@ export class SslListener extends EventEmitter implements AsyncIterable<SslPorts>
     return this.#shutdownOnClose;
   }
 
+  /** Sets whether ending an accepted connection's output port sends close_notify (later accepts). */
   set shutdownOnClose(on: boolean) {
     if (typeof on !== 'boolean') throw typeError('SslListener.shutdownOnClose', 'shutdownOnClose', 'a boolean', on);
     this.#shutdownOnClose = on;
