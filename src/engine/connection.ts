@@ -93,8 +93,12 @@ const HAND_OVER = 4096;
 const FEED = 64 * 1024;
 /** Less room than this left in the output slab (a full record and then some): start a new slab. */
 const MIN_ROOM = SLICE + 1024;
-/** Ciphertext gathered for one transport write before it is sent. */
-const BATCH = 64 * 1024;
+/**
+ * Ciphertext gathered for one transport write before it is sent: one full record. (64 KiB writes were
+ * measured slower on loopback, A/B in alternating runs: bulk server→client 637 → 711 MiB/s,
+ * client→server 606 → 640 MiB/s, 8 % less CPU; ping/pong and the stream pair unchanged.)
+ */
+const BATCH = 16 * 1024;
 // Each slab's address goes to OpenSSL as a number (koffi's Buffer checks cost more than a small
 // record's call); the module keeps the slab referenced while its address is in use. (Addresses are 0
 // only when OpenSSL is not loaded, and then no connection can be made.)
