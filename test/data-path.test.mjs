@@ -144,3 +144,38 @@ test('object counts are back where they were after bulk transfers in this proces
   assert.equal(after.SSL, before.SSL);
   assert.equal(after.BIO, before.BIO);
 });
+
+test("key logging follows the logger: after an SNI switch to a context without one the original's logger still logs; null stops it", async () => {
+  const a = serverCtx();
+  const b = o.sslMakeServerContext('auto', { certificateChain: cert('sni-example-chain.pem'), privateKey: ['pem', cert('sni-example.key')] });
+  const lines = [];
+  o.sslSetKeylogger(a, (l) => lines.push(l.toString()));
+  o.sslSetServerNameIdentificationCallback(a, (name) => (name.endsWith('example.test') ? b : null));
+  const l = await o.sslListen(0, 5, true, '127.0.0.1', a);
+  const port = o.sslListenerPort(l);
+  const once = async (host) => {
+    const acc = o.sslAccept(l);
+    const [cin, cout] = await o.sslConnect('127.0.0.1', port, 'auto', { host, reuseSession: false });
+    const [sin, sout] = await acc;
+    sout.write('x');
+    await new Promise((r) => cin.once('data', r));
+    const subject = o.sslPeerSubjectName(cin);
+    for (const x of [cin, cout, sin, sout]) x.destroy();
+    return subject;
+  };
+  // Switched to b (no logger of its own): the lines still go to a's logger.
+  assert.match(String(await once('www.example.test')), /example\.test/);
+  const switched = lines.length;
+  assert.ok(switched >= 5, `lines after the switched handshake: ${switched}`);
+  assert.ok(lines.every((x) => /^[A-Z_0-9]+ [0-9a-f]{64} [0-9a-f]+$/.test(x)));
+  // Not switched: a's own callback.
+  await once('localhost');
+  assert.ok(lines.length >= switched + 5);
+  // Stopped: no callback, no lines, on either context.
+  o.sslSetKeylogger(a, null);
+  const stopped = lines.length;
+  await once('localhost');
+  await once('www.example.test');
+  assert.equal(lines.length - stopped, 0);
+  await o.sslClose(l);
+});

@@ -833,6 +833,8 @@ export class Connection implements PortOwner, SslHooks {
     }
     if (next instanceof SslContext && next.side === 'server' && next !== this.context) {
       this.n.ssl.SSL_set_SSL_CTX(this.ssl, next.ptr);
+      // OpenSSL asks the new context for the key-log callback: the original's key logger still logs.
+      if (this.originalContext.keylogger && !next.keylogger) next.hookKeylog(true);
       this.context = next;
     }
     return TLSEXT_ERR.OK;
