@@ -110,6 +110,15 @@ export class ContextState {
   assertMutable(who: string): void {
     if (this.sealed) throw new SslError(`${who}: context is sealed; no further changes are allowed`, { code: 'ERR_SSL_SEALED' });
   }
+
+  /**
+   * Sets OpenSSL's key-log callback on this context (`on`) or removes it. OpenSSL reads it from a
+   * connection's current context when a secret is made, so it is set while this context has a key
+   * logger, and on a context an SNI callback switches to from a context that has one.
+   */
+  hookKeylog(on: boolean): void {
+    if (trampolines && this.ptr) native('sslSetKeylogger').ssl.SSL_CTX_set_keylog_callback(this.ptr, on ? trampolines.keylog : null);
+  }
 }
 
 const states = new WeakMap<object, ContextState>();
@@ -200,8 +209,10 @@ export class SslContext {
     ssl.SSL_CTX_ctrl(ptr, SSL_CTRL_SET_MAX_PROTO_VERSION, settings.max, 0);
     ssl.SSL_CTX_ctrl(ptr, SSL_CTRL_MODE, SSL_MODE_RELEASE_BUFFERS | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER, 0);
     if (trampolines) {
-      // Set on every context: after an SNI switch OpenSSL reads these from the new context.
-      ssl.SSL_CTX_set_keylog_callback(ptr, trampolines.keylog);
+      // The key-log callback is set only while a key logger is (see hookKeylog): with it set, OpenSSL
+      // formats every secret in hex (~80 sprintf calls a line, ten lines a TLS 1.3 handshake pair) and
+      // calls into JavaScript even when nobody logs. The others are set on every context: after an SNI
+      // switch OpenSSL reads them from the new context.
       if (side === 'server') {
         ssl.SSL_CTX_set_alpn_select_cb(ptr, trampolines.alpnSelect, 0);
         ssl.SSL_CTX_callback_ctrl(ptr, SSL_CTRL_SET_TLSEXT_SERVERNAME_CB, trampolines.servername);

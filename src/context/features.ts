@@ -49,6 +49,7 @@ export function sslSetKeylogger(context: SslContext, logger: ((line: Buffer) => 
   if (logger !== null) assertFunction(who, 'logger', logger);
   ctx.assertMutable(who);
   ctx.keylogger = logger;
+  ctx.hookKeylog(logger !== null);
 }
 
 /**

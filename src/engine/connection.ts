@@ -118,10 +118,16 @@ const HAND_OVER = 4096;
  * buffer is this size), or a few records of a stream transport, bounding what a BIO grows to.
  */
 const FEED = 64 * 1024;
+/** Socket reads at least this long are read by OpenSSL in place (see `receiveInPlace`); shorter ones are copied. */
+const READ_IN_PLACE = 4096;
 /** Less room than this left in the output slab (a full record and then some): start a new slab. */
 const MIN_ROOM = SLICE + 1024;
-/** Ciphertext gathered for one transport write before it is sent. */
-const BATCH = 64 * 1024;
+/**
+ * Ciphertext gathered for one transport write before it is sent: one full record. (64 KiB writes were
+ * measured slower on loopback, A/B in alternating runs: bulk server→client 637 → 711 MiB/s,
+ * client→server 606 → 640 MiB/s, 8 % less CPU; ping/pong and the stream pair unchanged.)
+ */
+const BATCH = 16 * 1024;
 // Each slab's address goes to OpenSSL as a number (koffi's Buffer checks cost more than a small
 // record's call); the module keeps the slab referenced while its address is in use. (Addresses are 0
 // only when OpenSSL is not loaded, and then no connection can be made.)
@@ -480,8 +486,54 @@ export class Connection implements PortOwner, SslHooks {
   receive(n: number): void {
     if (this.state === 'closed' || n <= 0 || n > READ_BUFFER.length) return;
     this.rbioFresh = true;
-    this.n.crypto.BIO_write_at(this.rbio, READ_BUFFER_ADDRESS, n);
-    this.afterFeed();
+    if (n >= READ_IN_PLACE && this.state === 'open' && this.n.crypto.BIO_ctrl_pending(this.rbio) === 0) this.receiveInPlace(n);
+    else {
+      this.n.crypto.BIO_write_at(this.rbio, READ_BUFFER_ADDRESS, n);
+      this.afterFeed();
+    }
+  }
+
+  /**
+   * A large read with nothing older waiting: OpenSSL reads the records straight out of the shared read
+   * buffer through a read-only memory BIO over it (no copy into the read BIO, no zeroing of its room),
+   * and whatever it leaves is copied into the connection's own read BIO before this returns.
+   *
+   * Ownership and lifetime of the view: the read-only BIO points into {@link READ_BUFFER}, which lives
+   * as long as the process and is not reused before this call returns (the next socket read comes from
+   * the event loop). While it is installed the SSL owns it as its read BIO and this call holds the one
+   * extra reference taken on the connection's own read BIO; before returning, that BIO is put back
+   * (SSL_set0_rbio frees the view BIO), or, when the connection was released meanwhile (SSL_free freed
+   * the view BIO with the SSL), freed here. So the view never outlives this call.
+   */
+  private receiveInPlace(n: number): void {
+    const { crypto, ssl } = this.n;
+    const own = this.rbio;
+    const view = crypto.BIO_new_mem_buf_at(READ_BUFFER_ADDRESS, n);
+    if (!view || crypto.BIO_up_ref(own) !== 1) {
+      if (view) crypto.BIO_free(view);
+      crypto.BIO_write_at(own, READ_BUFFER_ADDRESS, n);
+      this.afterFeed();
+      return;
+    }
+    created('BIO', view);
+    crypto.BIO_ctrl(view, BIO_C_SET_BUF_MEM_EOF_RETURN, -1, 0); // empty means "no data yet", as for the own BIO
+    const s = this.ssl;
+    ssl.SSL_set0_rbio(s, view);
+    this.rbio = view;
+    try {
+      this.afterFeed();
+    } finally {
+      if (this.ssl === s && this.rbio === view) {
+        const left = crypto.BIO_ctrl_pending(view);
+        if (left > 0) crypto.BIO_write_at(own, READ_BUFFER_ADDRESS + (n - left), left);
+        ssl.SSL_set0_rbio(s, own); // frees the view BIO
+        freed('BIO');
+        this.rbio = own;
+      } else {
+        crypto.BIO_free(own); // the SSL (and the view BIO with it) is gone: drop the reference taken above
+        freed('BIO');
+      }
+    }
   }
 
   /** Ciphertext in a Buffer of the caller's (bytes that arrived before the connection existed). */
@@ -1006,7 +1058,10 @@ export class Connection implements PortOwner, SslHooks {
       return TLSEXT_ERR.ALERT_FATAL;
     }
     if (isSslServerContext(next) && next !== this.context) {
-      this.n.ssl.SSL_set_SSL_CTX(this.ssl, stateOf(next).ptr);
+      const nextState = stateOf(next);
+      this.n.ssl.SSL_set_SSL_CTX(this.ssl, nextState.ptr);
+      // OpenSSL asks the new context for the key-log callback: the original's key logger still logs.
+      if (stateOf(this.originalContext).keylogger && !nextState.keylogger) nextState.hookKeylog(true);
       this.context = next;
     }
     return TLSEXT_ERR.OK;

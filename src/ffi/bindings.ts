@@ -48,6 +48,9 @@ function declare(lib: KoffiLibrary) {
     // The same two with the buffer as an address (see `bufferAddress`): only for the engine's own buffers.
     BIO_read_at: f<(bio: Ptr, at: number, len: number) => number>('int BIO_read(uintptr_t bio, uintptr_t buf, int len)'),
     BIO_write_at: f<(bio: Ptr, at: number, len: number) => number>('int BIO_write(uintptr_t bio, uintptr_t buf, int len)'),
+    /** A read-only memory BIO over memory the caller owns and keeps unchanged while the BIO lives. */
+    BIO_new_mem_buf_at: f<(at: number, len: number) => Ptr>('uintptr_t BIO_new_mem_buf(uintptr_t buf, int len)'),
+    BIO_up_ref: f<(bio: Ptr) => number>('int BIO_up_ref(uintptr_t bio)'),
     BIO_ctrl: f<(bio: Ptr, cmd: number, larg: number, parg: Ptr) => number>('long BIO_ctrl(uintptr_t bio, int cmd, long larg, uintptr_t parg)'),
     BIO_ctrl_pending: f<(bio: Ptr) => number>('size_t BIO_ctrl_pending(uintptr_t bio)'),
 
@@ -124,6 +127,8 @@ function declareSsl(lib: KoffiLibrary) {
     SSL_new: f<(ctx: Ptr) => Ptr>('uintptr_t SSL_new(uintptr_t ctx)'),
     SSL_free: f<(ssl: Ptr) => void>('void SSL_free(uintptr_t ssl)'),
     SSL_set_bio: f<(ssl: Ptr, r: Ptr, w: Ptr) => void>('void SSL_set_bio(uintptr_t ssl, uintptr_t r, uintptr_t w)'),
+    /** Replaces the read BIO, freeing the previous one (take a reference first to keep it). */
+    SSL_set0_rbio: f<(ssl: Ptr, r: Ptr) => void>('void SSL_set0_rbio(uintptr_t ssl, uintptr_t r)'),
     SSL_set_connect_state: f<(ssl: Ptr) => void>('void SSL_set_connect_state(uintptr_t ssl)'),
     SSL_set_accept_state: f<(ssl: Ptr) => void>('void SSL_set_accept_state(uintptr_t ssl)'),
     SSL_do_handshake: f<(ssl: Ptr) => number>('int SSL_do_handshake(uintptr_t ssl)'),
