@@ -523,7 +523,7 @@ export class Connection implements PortOwner, SslHooks {
     try {
       this.afterFeed();
     } finally {
-      if (this.ssl === s && this.rbio === view) {
+      if (this.handle === s && this.rbio === view) {
         const left = crypto.BIO_ctrl_pending(view);
         if (left > 0) crypto.BIO_write_at(own, READ_BUFFER_ADDRESS + (n - left), left);
         ssl.SSL_set0_rbio(s, own); // frees the view BIO
