@@ -4,9 +4,6 @@
  *
  * @module
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { SslContext, contextOf, sslMakeClientContext } from '../context/context.js';
 import { sslSecureClientContext } from '../context/secure.js';
@@ -143,14 +140,7 @@ function caList(who: string, ca: unknown): Buffer[] | null {
   });
 }
 
-/** Loads PEM certificates held in memory as trusted CAs (through a private temporary file). */
+/** Loads PEM certificates held in memory as trusted CAs (each `['pem-data', bytes]`, no file involved). */
 function loadPems(ctx: SslContext, pems: Buffer[]): void {
-  const dir = mkdtempSync(join(tmpdir(), 'openssl-ports-ca-'));
-  try {
-    const file = join(dir, 'ca.pem');
-    writeFileSync(file, Buffer.concat(pems.map((p) => (p[p.length - 1] === 0x0a ? p : Buffer.concat([p, Buffer.from('\n')])))), { mode: 0o600 });
-    sslLoadVerifySource(ctx, file);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  for (const pem of pems) sslLoadVerifySource(ctx, ['pem-data', pem]);
 }
