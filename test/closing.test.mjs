@@ -5,24 +5,15 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import { connect, createServer } from 'node:net';
 import * as tls from 'node:tls';
-import { readFileSync, readdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import * as o from '../dist/index.js';
-import { cert, collectGarbage, readAll, readExactly, run, sha256 } from './support/helpers.mjs';
+import { cert, collectGarbage, readAll, readExactly, run, sha256, openFds, rsaServerContext, tick, until } from './support/helpers.mjs';
 
-const serverCtx = (protocol = 'auto') =>
-  o.sslMakeServerContext(protocol, { certificateChain: cert('server-rsa-chain.pem'), privateKey: ['pem', cert('server-rsa.key')] });
-const fds = () => readdirSync('/proc/self/fd').length;
-const tick = (ms = 0) => new Promise((r) => setTimeout(r, ms));
-async function until(check, what, ms = 20_000) {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await tick(20);
-  }
-}
+const serverCtx = (protocol = 'auto') => rsaServerContext(o, protocol);
+const fds = openFds;
 
 /** s_client three times with one session file: the "New"/"Reused" line of each. */
 async function sClientTimes(port, flags, n = 3) {

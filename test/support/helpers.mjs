@@ -1,3 +1,4 @@
+import { readdirSync } from 'node:fs';
 // Shared test support: certificate paths, real peers (openssl s_server/s_client), stream pairs.
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -87,22 +88,25 @@ export function waitForPort(port, child, timeoutMs = 15000) {
   });
 }
 
-/** Runs a child to completion; resolves { code, stdout, stderr } (Buffers). */
-export function run(cmd, args, { input, timeoutMs = 60000, env } = {}) {
+/** Runs a child to completion (in `cwd`, default the checkout); resolves { code, signal, stdout, stderr } (Buffers). */
+export function run(cmd, args, { input, timeoutMs = 60000, env, cwd = root } = {}) {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'], env: env ?? process.env });
+    const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'], env: env ?? process.env, cwd });
     const out = [];
     const err = [];
     child.stdout.on('data', (d) => out.push(d));
     child.stderr.on('data', (d) => err.push(d));
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`${cmd} timed out: ${Buffer.concat(err)}`));
+      reject(new Error(`${cmd} ${args.join(' ')} timed out after ${timeoutMs} ms: ${Buffer.concat(err)}`));
     }, timeoutMs);
-    child.on('error', reject);
-    child.on('close', (code) => {
+    child.on('error', (e) => {
       clearTimeout(timer);
-      resolve({ code, stdout: Buffer.concat(out), stderr: Buffer.concat(err) });
+      reject(e);
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout: Buffer.concat(out), stderr: Buffer.concat(err) });
     });
     if (input !== undefined) child.stdin.end(input);
   });
@@ -251,6 +255,24 @@ export async function collectGarbage() {
   for (let i = 0; i < 4; i++) {
     globalThis.gc?.();
     await new Promise((r) => setImmediate(r));
+  }
+}
+
+/** A server context on the bundled RSA chain (localhost, 127.0.0.1, ::1). */
+export const rsaServerContext = (o, protocol = 'auto') =>
+  o.sslMakeServerContext(protocol, { certificateChain: cert('server-rsa-chain.pem'), privateKey: ['pem', cert('server-rsa.key')] });
+
+/** How many file descriptors this process has open. */
+export const openFds = () => readdirSync('/proc/self/fd').length;
+
+export const tick = (ms = 0) => new Promise((r) => setTimeout(r, ms));
+
+/** Waits until `check()` is true (polling every 20 ms); throws naming `what` after `ms`. */
+export async function until(check, what, ms = 20_000) {
+  const end = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await tick(20);
   }
 }
 
