@@ -14,12 +14,14 @@
  * koffi callback makes koffi's `napi_call_function` fail and node-addon-api abort the whole process
  * ("FATAL ERROR: Error::Error napi_define_properties" / "napi_throw").
  *
- * Known limit (koffi 2.12.4): `worker.terminate()` runs no JavaScript in the worker ('exit' is not
- * emitted) and, if it lands while the worker is inside an OpenSSL call that then calls back, koffi's
- * relay calls `napi_call_function`, which refuses to run JavaScript in a stopping environment; koffi's
- * prebuilt binary (built without `NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS`) then aborts the process
- * in `Error::ThrowAsJavaScriptException` (`napi_throw`) before any of our code runs. Nothing in a
- * trampoline body can prevent that; a terminated worker's slots are not returned either.
+ * `worker.terminate()` runs no JavaScript in the worker ('exit' is not emitted). If it lands while the
+ * worker is inside an OpenSSL call that then calls back, koffi's relay (3.x: `CallData::CallCallback`)
+ * gets `napi_cannot_run_js`/`napi_pending_exception` from `napi_call_function` and returns to C without
+ * a JavaScript value and without throwing; OpenSSL finishes that call in C (its output stays in the memory
+ * BIO: no JavaScript moves it to the socket again) and V8 unwinds the worker. koffi 2.x aborted the whole
+ * process there (node-addon-api's `napi_throw` fatal error), hence koffi >= 3. A terminated worker's
+ * slots are not given back (koffi's instance destructor clears them without returning them to the pool),
+ * nor are its OpenSSL objects freed; its `SSL`s are never driven again.
  *
  * @module
  */
