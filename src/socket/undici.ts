@@ -73,7 +73,7 @@ const KEYS = new Set(['context', 'ca', 'rejectUnauthorized', 'servername', 'ALPN
  * ```ts
  * import { Agent, fetch, setGlobalDispatcher } from 'undici';
  * import { sslUndiciConnect } from 'openssl-ports';
- * setGlobalDispatcher(new Agent({ connect: sslUndiciConnect(), allowH2: true }));
+ * setGlobalDispatcher(new Agent({ connect: sslUndiciConnect({ allowH2: true }), allowH2: true })); // h2 offered by ALPN
  * const res = await fetch('https://example.com/');
  * ```
  */
