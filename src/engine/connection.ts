@@ -15,17 +15,28 @@ import { READ_BUFFER, READ_BUFFER_ADDRESS } from './read-buffer.js';
 import { created, freed } from '../ffi/objects.js';
 import { attachHooks, detachHooks, trampolines, TLSEXT_ERR, type SslHooks } from '../ffi/callbacks.js';
 import type { Ptr } from '../ffi/bindings.js';
-import { SslError, reasonCode, statusFromSslError, x509VerifyCode } from '../errors.js';
+import { SslError, reasonCode, x509VerifyCode } from '../errors.js';
+import {
+  SSL_ERROR_NONE,
+  SSL_ERROR_SSL,
+  SSL_ERROR_WANT_READ,
+  SSL_ERROR_SYSCALL,
+  SSL_ERROR_ZERO_RETURN,
+  X509_V_OK,
+  chunkBytes,
+  closedError,
+  describeChunk,
+  failedWord,
+  handshakeError,
+  ioError,
+  opensslError,
+  verifyFailure,
+} from './ssl-errors.js';
 import { isSslServerContext, stateOf, type SslContext } from '../context/context.js';
 import { alpnWire } from '../context/alpn-wire.js';
-import { trace, traceInfo, traceLabel, tracing } from './trace.js';
+import { trace, traceInfo, traceLabel, traceOpen, tracing } from './trace.js';
 import { makePorts, type SslInputPort, type SslOutputPort, type PortOwner } from '../ports/ports.js';
 
-const SSL_ERROR_NONE = 0;
-const SSL_ERROR_SSL = 1;
-const SSL_ERROR_WANT_READ = 2;
-const SSL_ERROR_SYSCALL = 5;
-const SSL_ERROR_ZERO_RETURN = 6;
 const SSL_SENT_SHUTDOWN = 1;
 const SSL_RECEIVED_SHUTDOWN = 2;
 const SSL_VERIFY_NONE = 0;
@@ -34,7 +45,6 @@ const SSL_VERIFY_FAIL_IF_NO_PEER_CERT = 2;
 const SSL_VERIFY_POST_HANDSHAKE = 8;
 const SSL_CTRL_SET_TLSEXT_HOSTNAME = 55;
 const BIO_C_SET_BUF_MEM_EOF_RETURN = 130;
-const X509_V_OK = 0;
 const X509_V_ERR_HOSTNAME_MISMATCH = 62;
 const X509_V_ERR_IP_ADDRESS_MISMATCH = 64;
 const X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY = 20;
@@ -356,12 +366,12 @@ export class Connection implements PortOwner, SslHooks {
       const sni = o.hostname ? absoluteToPlain(o.hostname) : null;
       if (sni && !isIP(sni)) {
         if (sni.includes('\0') || ssl.SSL_ctrl(s, SSL_CTRL_SET_TLSEXT_HOSTNAME, 0, Buffer.from(`${sni}\0`)) !== 1) {
-          throw this.opensslError(`invalid server name ${JSON.stringify(o.hostname)}`, SSL_ERROR_SSL);
+          throw opensslError(this.who, `invalid server name ${JSON.stringify(o.hostname)}`, SSL_ERROR_SSL);
         }
       }
       if (o.alpn && o.alpn.length > 0) {
         const wire = alpnWire(o.who, o.alpn);
-        if (ssl.SSL_set_alpn_protos(s, wire, wire.length) !== 0) throw this.opensslError('cannot set ALPN protocols', SSL_ERROR_SSL);
+        if (ssl.SSL_set_alpn_protos(s, wire, wire.length) !== 0) throw opensslError(this.who, 'cannot set ALPN protocols', SSL_ERROR_SSL);
       }
       if (this.sessionKey && this.reuseSession) {
         const session = stateOf(o.context).sessions.get(this.sessionKey);
@@ -384,7 +394,7 @@ export class Connection implements PortOwner, SslHooks {
         ? this.n.crypto.X509_VERIFY_PARAM_set1_ip_asc(param, name)
         : (this.n.crypto.X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS),
           this.n.crypto.X509_VERIFY_PARAM_set1_host(param, name, Buffer.byteLength(name)));
-      if (ok !== 1) throw this.opensslError(`invalid hostname ${JSON.stringify(name)}`, SSL_ERROR_SSL);
+      if (ok !== 1) throw opensslError(this.who, `invalid hostname ${JSON.stringify(name)}`, SSL_ERROR_SSL);
     }
     this.applyVerifyMode(false);
 
@@ -701,7 +711,7 @@ export class Connection implements PortOwner, SslHooks {
       }
       return;
     }
-    this.fail(this.handshakeError(e, errors ?? drainErrors()));
+    this.fail(handshakeError(this.n, this.who, this.mode, e, errors ?? drainErrors(), this.transportEnded, this.handle, this.callbackError, this.nodeVerifyCode));
   }
 
   private readLoop(): void {
@@ -765,7 +775,7 @@ export class Connection implements PortOwner, SslHooks {
         this.endInput(); // the peer closed without close_notify: end of stream
         break;
       }
-      this.fail(this.ioError(e, errors, 'read failed'));
+      this.fail(ioError(this.who, e, errors, 'read failed'));
       return;
     }
     // Reading may answer (key update, alerts, renegotiation). When a write waits (a reader that answered
@@ -824,7 +834,7 @@ export class Connection implements PortOwner, SslHooks {
         return;
       }
       this.pendingWrite = null;
-      const err = this.ioError(e, errors ?? [], 'write failed');
+      const err = ioError(this.who, e, errors ?? [], 'write failed');
       w.cb(this.noteError(err));
       this.fail(err);
       return;
@@ -1016,10 +1026,7 @@ export class Connection implements PortOwner, SslHooks {
 
   /** One line with what was negotiated (names only, never secrets). */
   private traceOpen(): void {
-    const { ssl } = this.n;
-    const cipher = ssl.SSL_get_current_cipher(this.ssl);
-    const verify = this.verify === 'off' && !this.checkHostname ? 'not checked' : this.verifyResultText();
-    trace(this.traceLabel, `open: ${ssl.SSL_get_version(this.ssl)} ${cipher ? ssl.SSL_CIPHER_get_name(cipher) : '?'}, resumed ${ssl.SSL_session_reused(this.ssl) === 1}, peer certificate ${verify}`);
+    traceOpen(this.n, this.traceLabel, this.ssl, this.verify === 'off' && !this.checkHostname ? 'not checked' : this.verifyResultText());
   }
 
   // ---- SslHooks (called by OpenSSL inside SSL_* calls) ----
@@ -1150,7 +1157,7 @@ export class Connection implements PortOwner, SslHooks {
             const h = ssl.SSL_do_handshake(this.ssl); // through the guard: the waiter keeps no raw pointer
             if (h !== 1) {
               const e = ssl.SSL_get_error(s, h);
-              if (e !== SSL_ERROR_WANT_READ) throw this.ioError(e, drainErrors(), 'failed', who);
+              if (e !== SSL_ERROR_WANT_READ) throw ioError(who, e, drainErrors(), 'failed');
             }
             this.flushOut();
             return false;
@@ -1217,7 +1224,7 @@ export class Connection implements PortOwner, SslHooks {
           if (w.check()) w.resolve();
           return;
         }
-        throw this.ioError(e, errors ?? [], 'failed', w.who);
+        throw ioError(w.who, e, errors ?? [], 'failed');
       }
     } catch (e) {
       const err = e instanceof SslError ? e : new SslError(String(e));
@@ -1269,48 +1276,11 @@ export class Connection implements PortOwner, SslHooks {
   // ---- failure and teardown ----
 
   private failedWord(): string {
-    if (this.who === 'sslConnect' || this.who === 'sslClientUpgrade') return 'connect failed';
-    if (this.who === 'sslAccept' || this.who === 'sslServerUpgrade') return 'accept failed';
-    return this.mode === 'connect' ? 'connect failed' : 'accept failed';
+    return failedWord(this.who, this.mode);
   }
 
-  private opensslError(what: string, e: number): SslError {
-    const errors = drainErrors();
-    const last = errors[errors.length - 1];
-    return new SslError(`${this.who}: ${what}${errors.length ? ` (${errors.map((x) => x.reason).join('; ')})` : ''}`, {
-      status: statusFromSslError(e),
-      code: last ? reasonCode(last.reason) : null,
-    });
-  }
 
-  /** The handshake's failure from `errors`, the error queue as read right after the failing call. */
-  private handshakeError(e: number, errors: { reason: string }[]): SslError {
-    if (this.transportEnded && (e === SSL_ERROR_SYSCALL || errors.some((x) => /unexpected eof/i.test(x.reason)))) {
-      return new SslError(`${this.who}: ${this.failedWord()} (connection closed by peer during handshake)`, { status: 'syscall', code: 'ECONNRESET' });
-    }
-    const reasons = errors.map((x) => x.reason);
-    const vr = this.handle ? this.n.ssl.SSL_get_verify_result(this.handle) : 0;
-    if (vr !== X509_V_OK && reasons.some((r) => /certificate verify failed/i.test(r))) {
-      reasons.push(this.n.crypto.X509_verify_cert_error_string(vr));
-    }
-    if (this.callbackError) reasons.unshift(this.callbackError.message);
-    if (reasons.length === 0) reasons.push(e === SSL_ERROR_SYSCALL ? 'connection closed by peer' : `SSL_get_error ${e}`);
-    const last = errors[errors.length - 1];
-    const code = last ? reasonCode(last.reason) : e === SSL_ERROR_SYSCALL ? 'ECONNRESET' : null;
-    return new SslError(`${this.who}: ${this.failedWord()} (${reasons.join(': ')})`, {
-      status: statusFromSslError(e),
-      code,
-      verifyResult: code === 'CERTIFICATE_VERIFY_FAILED' ? vr : null,
-      verifyCode: this.nodeVerifyCode,
-      ...(this.callbackError ? { cause: this.callbackError.cause } : {}),
-    });
-  }
 
-  private ioError(e: number, errors: { reason: string }[], what: string, who: string = this.who): SslError {
-    const last = errors[errors.length - 1];
-    const detail = errors.length ? errors.map((x) => x.reason).join('; ') : e === SSL_ERROR_SYSCALL ? 'connection reset' : `SSL_get_error ${e}`;
-    return new SslError(`${who}: ${what} (${detail})`, { status: statusFromSslError(e), code: last ? reasonCode(last.reason) : null });
-  }
 
   /** Records the connection's first error; returns what it is raised as. */
   private noteError(err: SslError): Error {
@@ -1423,34 +1393,3 @@ export class Connection implements PortOwner, SslHooks {
   }
 
 }
-
-/** `who: failed (reason)` for a live verification that failed in the connection's own read or write. */
-function verifyFailure(who: string, err: SslError): SslError {
-  const m = / (\(.*\))$/s.exec(err.message);
-  return new SslError(`${who}: failed ${m ? m[1] : `(${err.message})`}`, { status: err.status, code: err.code, cause: err });
-}
-
-/**
- * The bytes of a chunk a transport delivered: a Buffer as it is, any other `ArrayBufferView`
- * (Uint16Array, DataView, …) and an `ArrayBuffer` as a Buffer over the same bytes (byteOffset and
- * byteLength, not the element count); null for anything else (a string, an object-mode value).
- */
-function chunkBytes(chunk: unknown): Buffer | null {
-  if (Buffer.isBuffer(chunk)) return chunk;
-  if (ArrayBuffer.isView(chunk)) return Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-  if (chunk instanceof ArrayBuffer || (typeof SharedArrayBuffer === 'function' && chunk instanceof SharedArrayBuffer)) return Buffer.from(chunk);
-  return null;
-}
-
-function describeChunk(chunk: unknown): string {
-  if (typeof chunk === 'string') return 'strings';
-  if (chunk === null || chunk === undefined) return String(chunk);
-  if (typeof chunk === 'object') return `an object (${chunk.constructor?.name ?? 'null prototype'})`;
-  return `a ${typeof chunk}`;
-}
-
-/** What every use of a released connection answers. */
-function closedError(who: string): SslError {
-  return new SslError(`${who}: the connection is closed`, { code: 'ERR_SSL_CLOSED' });
-}
-
