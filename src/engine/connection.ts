@@ -15,7 +15,7 @@ import { READ_BUFFER, READ_BUFFER_ADDRESS } from './read-buffer.js';
 import { created, freed } from '../ffi/objects.js';
 import { attachHooks, detachHooks, trampolines, TLSEXT_ERR, type SslHooks } from '../ffi/callbacks.js';
 import type { Ptr } from '../ffi/bindings.js';
-import { SslError, reasonCode, x509VerifyCode } from '../errors.js';
+import { SslError, x509VerifyCode } from '../errors.js';
 import {
   SSL_ERROR_NONE,
   SSL_ERROR_SSL,
@@ -34,11 +34,11 @@ import {
 } from './ssl-errors.js';
 import { isSslServerContext, stateOf, type SslContext } from '../context/context.js';
 import { alpnWire } from '../context/alpn-wire.js';
+import { startLiveVerification, type LiveVerification, type VerifyHost } from './live-verify.js';
 import { trace, traceInfo, traceLabel, traceOpen, tracing } from './trace.js';
 import { makePorts, type SslInputPort, type SslOutputPort, type PortOwner } from '../ports/ports.js';
 
 const SSL_SENT_SHUTDOWN = 1;
-const SSL_RECEIVED_SHUTDOWN = 2;
 const SSL_VERIFY_NONE = 0;
 const SSL_VERIFY_PEER = 1;
 const SSL_VERIFY_FAIL_IF_NO_PEER_CERT = 2;
@@ -65,8 +65,6 @@ function nodeVerifyCodeAt(n: Native, storeCtx: Ptr, err: number): string | null 
 const X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS = 0x4;
 /** Largest slice handed to OpenSSL at once (one TLS record of plaintext; keeps memory BIOs small). */
 const SLICE = 16 * 1024;
-/** How long live verification (renegotiation, post-handshake auth) may wait for the peer. */
-const VERIFY_TIMEOUT = 30_000;
 
 /** A fully qualified name's trailing dot dropped (`example.com.` is `example.com`; RFC 6066 for SNI). */
 function absoluteToPlain(name: string): string {
@@ -170,15 +168,6 @@ interface PendingWrite {
 }
 
 
-/** A pending live verification (sslSetVerify / sslTryVerify on a port); resolve and reject settle it once. */
-interface VerifyWaiter {
-  /** Whether the exchange is over (the first call starts it). */
-  check: () => boolean;
-  who: string;
-  resolve: () => void;
-  reject: (e: Error) => void;
-}
-
 /**
  * Closes half-open connections whose output port the application dropped (nothing else can use them).
  * The held value is a WeakRef: a strong one would keep the port reachable through the connection's input
@@ -187,7 +176,7 @@ interface VerifyWaiter {
 const OUTPUT_COLLECTED = new FinalizationRegistry<WeakRef<Connection>>((ref) => ref.deref()?.onOutputCollected());
 
 /** One TLS connection. */
-export class Connection implements PortOwner, SslHooks {
+export class Connection implements PortOwner, SslHooks, VerifyHost {
   readonly who: string;
   readonly mode: 'connect' | 'accept';
   /** The context the connection was made from. */
@@ -267,7 +256,7 @@ export class Connection implements PortOwner, SslHooks {
   /** Why a user callback run inside OpenSSL (the SNI callback) made the handshake fail. */
   private callbackError: Error | null = null;
   /** Waiters for renegotiation / post-handshake verification. */
-  private verifyWaiter: VerifyWaiter | null = null;
+  private verifyWaiter: LiveVerification | null = null;
   private readonly onData = (chunk: unknown): void => this.onTransportData(chunk);
   private readonly onEnd = (): void => this.onTransportEnd();
   private readonly onError = (err: Error): void => this.onTransportError(err);
@@ -574,7 +563,7 @@ export class Connection implements PortOwner, SslHooks {
   }
 
   /** The input port holds its high-water mark of plaintext nobody has read yet: take no more for now. */
-  private inputFull(): boolean {
+  inputFull(): boolean {
     return !this.inputClosed && this.inputPort.readableLength >= this.inputPort.readableHighWaterMark;
   }
 
@@ -640,7 +629,7 @@ export class Connection implements PortOwner, SslHooks {
         if (this.isOpen) {
           this.readLoop();
           if (this.isOpen) this.pumpWrite();
-          if (this.verifyWaiter && this.isOpen) this.stepVerify();
+          if (this.verifyWaiter && this.isOpen) this.verifyWaiter.step();
         }
       } while (this.again && this.isAlive);
     } finally {
@@ -875,7 +864,7 @@ export class Connection implements PortOwner, SslHooks {
   }
 
   /** Moves everything OpenSSL wrote to the write BIO (after any gathered batch) onto the transport. Returns bytes moved. */
-  private flushOut(): number {
+  flushOut(): number {
     const before = this.batchEnd - this.batchStart;
     const total = this.collectOut() - before;
     this.sendBatch();
@@ -1088,97 +1077,36 @@ export class Connection implements PortOwner, SslHooks {
 
   // ---- live verification (sslSetVerify / sslTryVerify on a port) ----
 
-  /**
-   * Runs a renegotiation (TLS 1.2) or post-handshake authentication (TLS 1.3) and waits for it.
-   * One at a time: a request while another is pending is refused (`ERR_SSL_VERIFY_PENDING`), leaving
-   * the pending one untouched. The pending one settles exactly once: when the peer's Finished arrives,
-   * when the exchange fails, after {@link VERIFY_TIMEOUT}, or at once when the connection closes.
-   */
+  /** sslSetVerify / sslTryVerify on a port: see {@link startLiveVerification}. */
   reverify(who: string, mode: 'try' | 'require'): Promise<void> {
-    const { ssl } = this.n;
-    const s = this.sslPtr(who);
-    if (this.state !== 'open') return Promise.reject(new SslError(`${who}: failed (the connection is not open)`, { code: 'ERR_SSL_CLOSED' }));
-    if (this.verifyWaiter) {
-      return Promise.reject(
-        new SslError(`${who}: failed (a verification of this connection is already in progress; wait for it to settle)`, { code: 'ERR_SSL_VERIFY_PENDING' }),
-      );
-    }
-    if (ssl.SSL_get_shutdown(s) & SSL_RECEIVED_SHUTDOWN) {
-      return Promise.reject(new SslError(`${who}: failed (the peer has shut the connection down)`, { status: 'zero-return', code: 'ERR_SSL_PEER_SHUTDOWN' }));
-    }
-    this.verify = mode;
-    const tls13 = ssl.SSL_version(s) === 0x0304;
-    if (this.mode === 'connect') {
-      // A client checks the server's certificate only in a handshake; renegotiate to re-check (TLS 1.2).
-      this.applyVerifyMode(false);
-      if (tls13) {
-        try {
-          this.checkPeerNow(who);
-          return Promise.resolve();
-        } catch (e) {
-          return Promise.reject(e);
-        }
-      }
-    } else {
-      this.applyVerifyMode(tls13);
-    }
-    // The exchange is over when the peer's Finished arrives (seen by the message callback).
-    this.peerFinished = false;
-    ssl.SSL_set_msg_callback(s, trampolines?.message ?? null);
-    clearErrors();
-    const r = tls13 ? ssl.SSL_verify_client_post_handshake(s) : ssl.SSL_renegotiate(s);
-    if (r !== 1) {
-      const errors = drainErrors();
-      ssl.SSL_set_msg_callback(s, null);
-      return Promise.reject(new SslError(`${who}: failed (${errors.map((e) => e.reason).join('; ') || 'cannot start renegotiation'})`, { status: 'ssl', code: errors.length ? reasonCode(errors[errors.length - 1]!.reason) : null }));
-    }
-    return new Promise<void>((resolve, reject) => {
-      let started = false;
-      let settled = false;
-      /** Detaches the waiter (once): no later event can reach this promise. */
-      const finish = (): boolean => {
-        if (settled) return false;
-        settled = true;
-        clearTimeout(timer);
-        if (this.verifyWaiter === waiter) this.verifyWaiter = null;
-        if (this.handle) ssl.SSL_set_msg_callback(this.handle, null);
-        return true;
-      };
-      // The peer must read for the exchange to progress; never wait forever.
-      const timer = setTimeout(() => {
-        if (finish()) reject(new SslError(`${who}: failed (the peer did not answer within ${VERIFY_TIMEOUT} ms)`, { code: 'ETIMEDOUT' }));
-      }, VERIFY_TIMEOUT);
-      timer.unref?.();
-      const waiter: VerifyWaiter = {
-        check: () => {
-          if (!started) {
-            // Kick the exchange: TLS 1.2 needs a handshake call, TLS 1.3 sends the request on the next write/read.
-            started = true;
-            const h = ssl.SSL_do_handshake(this.ssl); // through the guard: the waiter keeps no raw pointer
-            if (h !== 1) {
-              const e = ssl.SSL_get_error(s, h);
-              if (e !== SSL_ERROR_WANT_READ) throw ioError(who, e, drainErrors(), 'failed');
-            }
-            this.flushOut();
-            return false;
-          }
-          return this.peerFinished;
-        },
-        who,
-        resolve: () => {
-          if (!finish()) return;
-          if (mode === 'require' && !this.peerVerified()) {
-            reject(new SslError(`${who}: failed (${this.verifyResultText()})`, { status: 'ssl', code: 'CERTIFICATE_VERIFY_FAILED', verifyResult: this.verifyResultNumber() }));
-          } else resolve();
-        },
-        reject: (e: Error) => {
-          if (finish()) reject(e);
-        },
-      };
-      this.verifyWaiter = waiter;
-      this.transportIn.resume();
-      this.drive();
-    });
+    return startLiveVerification(this, this.n, this.sslPtr(who), who, mode);
+  }
+
+  // VerifyHost: what the pending live verification uses of the connection.
+  get liveVerification(): LiveVerification | null {
+    return this.verifyWaiter;
+  }
+
+  liveSsl(): Ptr {
+    return this.ssl;
+  }
+
+  get peerEnded(): boolean {
+    return this.transportEnded;
+  }
+
+  deliverVerifyRead(chunk: Buffer): void {
+    if (!this.inputClosed && !this.inputPort.push(chunk)) this.wantRead = false;
+  }
+
+  verificationStarted(w: LiveVerification): void {
+    this.verifyWaiter = w;
+    this.transportIn.resume();
+    this.drive();
+  }
+
+  verificationEnded(w: LiveVerification): void {
+    if (this.verifyWaiter === w) this.verifyWaiter = null;
   }
 
   /** A live verification that closes with the connection: settles the pending one, if any. */
@@ -1188,56 +1116,8 @@ export class Connection implements PortOwner, SslHooks {
     w.reject(new SslError(`${w.who}: failed (the connection was closed before the verification completed)`, { code: 'ERR_SSL_CLOSED' }));
   }
 
-  private peerFinished = false;
-
   onMessage(written: boolean, contentType: number, firstByte: number): void {
-    // The peer's Finished ends its part of a renegotiation or of post-handshake authentication.
-    if (!written && contentType === 22 && firstByte === 20) this.peerFinished = true;
-  }
-
-  private stepVerify(): void {
-    const w = this.verifyWaiter;
-    if (!w) return;
-    try {
-      // Reading processes the peer's handshake messages.
-      const { ssl } = this.n;
-      const buf = Buffer.allocUnsafe(SLICE); // a rare path: its own memory
-      for (;;) {
-        if (w.check()) {
-          this.flushOut();
-          w.resolve();
-          return;
-        }
-        // Back-pressure: with the input port full, the application reads first (onInputRead drives
-        // again); the peer's answer waits behind the data it sent before it.
-        if (this.inputFull()) return;
-        const r = ssl.SSL_read(this.ssl, buf, SLICE);
-        if (r > 0) {
-          if (!this.inputClosed && !this.inputPort.push(Buffer.from(buf.subarray(0, r)))) this.wantRead = false;
-          continue;
-        }
-        const e = ssl.SSL_get_error(this.ssl, r);
-        const errors = e === SSL_ERROR_WANT_READ ? null : drainErrors(); // before the transport write runs JavaScript
-        this.flushOut();
-        if (e === SSL_ERROR_WANT_READ) {
-          if (this.transportEnded) throw new SslError(`${w.who}: failed (connection closed by peer)`, { status: 'syscall' });
-          if (w.check()) w.resolve();
-          return;
-        }
-        throw ioError(w.who, e, errors ?? [], 'failed');
-      }
-    } catch (e) {
-      const err = e instanceof SslError ? e : new SslError(String(e));
-      w.reject(err);
-      this.fail(err);
-    }
-  }
-
-  /** For a TLS 1.3 client: check the already-received server certificate against the new policy. */
-  private checkPeerNow(who: string): void {
-    if (this.verify === 'require' && !this.peerVerified()) {
-      throw new SslError(`${who}: failed (${this.verifyResultText()})`, { status: 'ssl', code: 'CERTIFICATE_VERIFY_FAILED', verifyResult: this.verifyResultNumber() });
-    }
+    this.verifyWaiter?.onMessage(written, contentType, firstByte);
   }
 
   // ---- queries ----
