@@ -8,17 +8,16 @@
  *
  * @module
  */
-import { isIP, Socket } from 'node:net';
+import { Socket } from 'node:net';
 import type { Readable, Writable } from 'node:stream';
 import { native, drainErrors, clearErrors, bufferAddress, type Native } from '../ffi/native.js';
 import { READ_BUFFER, READ_BUFFER_ADDRESS } from './read-buffer.js';
 import { created, freed } from '../ffi/objects.js';
 import { attachHooks, detachHooks, trampolines, TLSEXT_ERR, type SslHooks } from '../ffi/callbacks.js';
 import type { Ptr } from '../ffi/bindings.js';
-import { SslError, x509VerifyCode } from '../errors.js';
+import { SslError } from '../errors.js';
 import {
   SSL_ERROR_NONE,
-  SSL_ERROR_SSL,
   SSL_ERROR_WANT_READ,
   SSL_ERROR_SYSCALL,
   SSL_ERROR_ZERO_RETURN,
@@ -29,47 +28,19 @@ import {
   failedWord,
   handshakeError,
   ioError,
-  opensslError,
   verifyFailure,
 } from './ssl-errors.js';
 import { isSslServerContext, stateOf, type SslContext } from '../context/context.js';
-import { alpnWire } from '../context/alpn-wire.js';
 import { startLiveVerification, type LiveVerification, type VerifyHost } from './live-verify.js';
+import { nodeVerifyCodeAt, setupClient, setupHostnameCheck, verifyGoesOn, verifyModeFor } from './handshake-setup.js';
 import { trace, traceInfo, traceLabel, traceOpen, tracing } from './trace.js';
 import { makePorts, type SslInputPort, type SslOutputPort, type PortOwner } from '../ports/ports.js';
 
 const SSL_SENT_SHUTDOWN = 1;
-const SSL_VERIFY_NONE = 0;
-const SSL_VERIFY_PEER = 1;
-const SSL_VERIFY_FAIL_IF_NO_PEER_CERT = 2;
-const SSL_VERIFY_POST_HANDSHAKE = 8;
-const SSL_CTRL_SET_TLSEXT_HOSTNAME = 55;
 const BIO_C_SET_BUF_MEM_EOF_RETURN = 130;
-const X509_V_ERR_HOSTNAME_MISMATCH = 62;
-const X509_V_ERR_IP_ADDRESS_MISMATCH = 64;
-const X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY = 20;
-const X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE = 21;
 
-/**
- * node:tls's name for a verification failure at which this library stops the handshake. node:tls lets
- * verification run on and reports OpenSSL's last finding: for a lone leaf whose issuer is unknown that
- * is "unable to verify the first certificate" (OpenSSL's internal_verify), not the first finding.
- */
-function nodeVerifyCodeAt(n: Native, storeCtx: Ptr, err: number): string | null {
-  if (err === X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY && n.crypto.X509_STORE_CTX_get_error_depth(storeCtx) === 0) {
-    const chain = n.crypto.X509_STORE_CTX_get0_chain(storeCtx);
-    if (chain && n.crypto.OPENSSL_sk_num(chain) === 1) return x509VerifyCode(X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE);
-  }
-  return x509VerifyCode(err);
-}
-const X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS = 0x4;
 /** Largest slice handed to OpenSSL at once (one TLS record of plaintext; keeps memory BIOs small). */
 const SLICE = 16 * 1024;
-
-/** A fully qualified name's trailing dot dropped (`example.com.` is `example.com`; RFC 6066 for SNI). */
-function absoluteToPlain(name: string): string {
-  return name.length > 1 && name.endsWith('.') ? name.slice(0, -1) : name;
-}
 
 /** Everything a connection is made from. */
 export interface ConnectionOptions {
@@ -346,45 +317,10 @@ export class Connection implements PortOwner, SslHooks, VerifyHost {
   }
 
   private configure(o: ConnectionOptions): void {
-    const { ssl } = this.n;
     const s = this.ssl;
-    if (o.mode === 'connect') {
-      ssl.SSL_set_connect_state(s);
-      ssl.SSL_set_post_handshake_auth(s, 1);
-      // RFC 6066: the name is sent without a trailing dot. (Entry points refuse names with NUL characters.)
-      const sni = o.hostname ? absoluteToPlain(o.hostname) : null;
-      if (sni && !isIP(sni)) {
-        if (sni.includes('\0') || ssl.SSL_ctrl(s, SSL_CTRL_SET_TLSEXT_HOSTNAME, 0, Buffer.from(`${sni}\0`)) !== 1) {
-          throw opensslError(this.who, `invalid server name ${JSON.stringify(o.hostname)}`, SSL_ERROR_SSL);
-        }
-      }
-      if (o.alpn && o.alpn.length > 0) {
-        const wire = alpnWire(o.who, o.alpn);
-        if (ssl.SSL_set_alpn_protos(s, wire, wire.length) !== 0) throw opensslError(this.who, 'cannot set ALPN protocols', SSL_ERROR_SSL);
-      }
-      if (this.sessionKey && this.reuseSession) {
-        const session = stateOf(o.context).sessions.get(this.sessionKey);
-        // Offer a copy, so that closing this connection without close_notify cannot spoil the cached one.
-        const copy = session ? ssl.SSL_SESSION_dup(session) : 0;
-        if (copy) {
-          ssl.SSL_set_session(s, copy);
-          ssl.SSL_SESSION_free(copy); // the SSL holds its own reference
-        }
-      }
-    } else {
-      ssl.SSL_set_accept_state(s);
-    }
-    if (this.checkHostname) {
-      const name = this.hostname === null ? null : absoluteToPlain(this.hostname);
-      if (!name) throw new SslError(`${o.who}: ${this.failedWord()} (hostname not provided for verification)`, { code: 'ERR_SSL_NO_HOSTNAME' });
-      if (name.includes('\0')) throw new RangeError(`${o.who}: hostname must not contain a NUL character`);
-      const param = ssl.SSL_get0_param(s);
-      const ok = isIP(name)
-        ? this.n.crypto.X509_VERIFY_PARAM_set1_ip_asc(param, name)
-        : (this.n.crypto.X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS),
-          this.n.crypto.X509_VERIFY_PARAM_set1_host(param, name, Buffer.byteLength(name)));
-      if (ok !== 1) throw opensslError(this.who, `invalid hostname ${JSON.stringify(name)}`, SSL_ERROR_SSL);
-    }
+    if (o.mode === 'connect') setupClient(this.n, s, o, this.sessionKey !== null && this.reuseSession);
+    else this.n.ssl.SSL_set_accept_state(s);
+    if (this.checkHostname) setupHostnameCheck(this.n, s, o.who, this.failedWord(), this.hostname);
     this.applyVerifyMode(false);
 
     if (!o.externalReads) this.transportIn.on('data', this.onData);
@@ -414,15 +350,7 @@ export class Connection implements PortOwner, SslHooks, VerifyHost {
 
   /** Sets OpenSSL's verify mode for the current policy (`postHandshake` adds the TLS 1.3 PHA flag). */
   applyVerifyMode(postHandshake: boolean): void {
-    let mode = SSL_VERIFY_NONE;
-    if (this.mode === 'connect') {
-      if (this.verify !== 'off' || this.checkHostname) mode = SSL_VERIFY_PEER;
-    } else if (this.verify === 'require' || this.checkHostname) {
-      // A hostname check needs the client's certificate: without one the connection is refused (000 §5).
-      mode = SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT;
-    } else if (this.verify === 'try') mode = SSL_VERIFY_PEER;
-    if (postHandshake && mode !== SSL_VERIFY_NONE) mode |= SSL_VERIFY_POST_HANDSHAKE;
-    this.n.ssl.SSL_set_verify(this.ssl, mode, trampolines?.verify ?? null);
+    this.n.ssl.SSL_set_verify(this.ssl, verifyModeFor(this.mode, this.verify, this.checkHostname, postHandshake), trampolines?.verify ?? null);
   }
 
   /** Resolves when the handshake is complete; rejects with the handshake's SslError. */
@@ -1023,7 +951,7 @@ export class Connection implements PortOwner, SslHooks, VerifyHost {
   onVerify(preverifyOk: boolean, storeCtx: Ptr): boolean {
     if (preverifyOk) return true;
     const err = this.n.crypto.X509_STORE_CTX_get_error(storeCtx);
-    const go = err === X509_V_ERR_HOSTNAME_MISMATCH || err === X509_V_ERR_IP_ADDRESS_MISMATCH ? !this.checkHostname : this.verify !== 'require';
+    const go = verifyGoesOn(err, this.checkHostname, this.verify);
     if (!go) this.nodeVerifyCode = nodeVerifyCodeAt(this.n, storeCtx, err);
     return go;
   }
