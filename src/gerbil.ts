@@ -4,12 +4,11 @@
  *
  * @module
  */
-import type { SslListenOptions } from './entry/server.js';
 import { newContext, stateOf, setMinProtocol, type SslContext } from './context/context.js';
-import { sslLoadCertificateChain, sslLoadPrivateKey, sslLoadDefaultVerifySources } from './context/credentials.js';
+import { sslLoadDefaultVerifySources } from './context/credentials.js';
+import { sslLoadCertificateChain, sslLoadPrivateKey } from './api/credentials.js';
 import { sslSecureClientContext } from './context/secure.js';
 import { TLS1_VERSION, TLS1_1_VERSION, TLS1_2_VERSION, TLS1_3_VERSION } from './context/protocols.js';
-import type { SslProtocol } from './context/protocols.js';
 import { assertPath } from './assert.js';
 import { asCaller } from './errors.js';
 
@@ -117,25 +116,4 @@ export function makeServerSslContext(certPath: string, keyPath: string, minProto
   return ctx;
 }
 
-/**
- * Options of Gerbil's form of `sslListen` (`ssl-listen addr context: … backlog: …`), besides the
- * listener options every form takes ({@link SslListenOptions}):
- * `sslListen('127.0.0.1:8443', { context, backlog })`. Accept with `sslAccept(listener)` or
- * `listener.accept()`, close with `sslClose(listener)` or `listener.close()` (Gerbil's
- * `ServerSocket-accept` / `ServerSocket-close`).
- *
- * @example
- * ```ts
- * import { sslListen, makeServerSslContext, type GerbilListenOptions } from 'openssl-ports';
- * const options: GerbilListenOptions = { context: makeServerSslContext('certs/server-rsa-chain.pem', 'certs/server-rsa.key'), backlog: 32 };
- * const listener = await sslListen('127.0.0.1:8443', options);
- * const [input, output] = await listener.accept();
- * await listener.close();
- * ```
- */
-export interface GerbilListenOptions extends SslListenOptions {
-  /** The server context (required, as in Gerbil), or a protocol symbol to make one from. */
-  context: SslContext | SslProtocol;
-  /** The listen backlog (Gerbil's default: 10). */
-  backlog?: number;
-}
+export type { GerbilListenOptions } from './entry/listen-address.js';

@@ -26,15 +26,17 @@ export {
   type PrivateKeySource,
 } from './context/context.js';
 export {
-  sslLoadCertificateChain,
-  sslLoadPrivateKey,
   sslLoadVerifySource,
   sslLoadDefaultVerifySources,
-  sslLoadVerifyRootCertificates,
-  sslLoadSuggestedCertificateAuthorities,
   sslSetCiphers,
   type LoadVerifySourceOptions,
 } from './context/credentials.js';
+export {
+  sslLoadCertificateChain,
+  sslLoadPrivateKey,
+  sslLoadVerifyRootCertificates,
+  sslLoadSuggestedCertificateAuthorities,
+} from './api/credentials.js';
 export { sslDefaultVerifySources, type VerifySource } from './context/verify-sources.js';
 export type { CertificateSource, CertificateData } from './context/certificate-data.js';
 export { sslSecureClientContext } from './context/secure.js';
@@ -55,7 +57,8 @@ export {
 } from './entry/server.js';
 export { portsToSslPorts, type PortsToSslPortsOptions } from './entry/wrapper.js';
 export { isSslPort, SslInputPort, SslOutputPort, type SslPort } from './ports/ports.js';
-export { sslSetVerify, sslTryVerify, sslSetVerifyHostname } from './context/verify.js';
+export { sslSetVerify, sslTryVerify } from './api/verify.js';
+export { sslSetVerifyHostname } from './context/verify.js';
 export * from './context/features.js';
 export {
   sslPeerVerified,
@@ -66,6 +69,7 @@ export {
   sslPeerCertificate,
 } from './peer/certificate.js';
 export * from './peer/session.js';
+export { sslAddresses } from './api/addresses.js';
 export * from './peer/channel-binding.js';
 export {
   sslClientUpgrade,

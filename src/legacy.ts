@@ -14,14 +14,12 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { koffi } from './ffi/koffi.js';
+import { loadLibraryDeep } from './ffi/load-deep.js';
 import { crypto as C } from './ffi/bindings.js';
 import { opensslSource } from './ffi/library.js';
 import { clearErrors, drainErrors } from './ffi/native.js';
 
 const OPENSSL_INFO_MODULES_DIR = 1003;
-const loadDeep = (path: string, options: { deep: boolean }): unknown =>
-  (koffi!.load as unknown as (path: string, options?: { deep?: boolean }) => unknown)(path, options);
 
 function warn(message: string): void {
   process.emitWarning(`openssl-ports/legacy: ${message}`, { code: 'OPENSSL_PORTS_NO_LEGACY' });
@@ -42,7 +40,7 @@ function loadLegacy(): boolean {
       return false;
     }
     try {
-      loadDeep(file, { deep: true }); // bind the module's libcrypto calls to the system libcrypto
+      loadLibraryDeep(file); // bind the module's libcrypto calls to the system libcrypto
     } catch (e) {
       warn(`cannot load ${file}: ${e instanceof Error ? e.message : String(e)}`);
       return false;

@@ -59,7 +59,7 @@ const TSDOC = [
   ['context/context.ts', 'sslMakeClientContext', {}],
   ['context/credentials.ts', 'sslLoadVerifySource', {}],
   ['context/credentials.ts', 'LoadVerifySourceOptions', {}],
-  ['context/credentials.ts', 'sslLoadVerifyRootCertificates', {}],
+  ['api/credentials.ts', 'sslLoadVerifyRootCertificates', {}],
   ['context/credentials.ts', 'sslLoadDefaultVerifySources', { SSL_CERT_FILE: cert('root-ca.pem') }],
   ['gerbil.ts', 'makeClientSslContext', { SSL_CERT_FILE: cert('root-ca.pem') }],
 ];

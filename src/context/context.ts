@@ -147,6 +147,14 @@ export function carryContext(carrier: object, ctx: SslContext): void {
 }
 
 /**
+ * A context, or an object that carries one (see {@link carryContext}): what the context layer's
+ * context-or-listener procedures accept; the layer above (src/api/) narrows it to `SslContext | SslListener`.
+ *
+ * @internal
+ */
+export type ContextTarget = SslContext | object;
+
+/**
  * Makes a context (the one way to construct {@link SslContext}).
  *
  * @internal

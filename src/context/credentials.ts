@@ -10,7 +10,7 @@ import { native, clearErrors } from '../ffi/native.js';
 import { created, freed } from '../ffi/objects.js';
 import { SslError } from '../errors.js';
 import { assertKnownOptions, assertPath, typeError } from '../assert.js';
-import { contextOf, opensslFailure, type ContextOptions, type ContextState, type PrivateKeySource, type SslContext } from './context.js';
+import { contextOf, opensslFailure, type ContextOptions, type ContextState, type PrivateKeySource, type SslContext, type ContextTarget } from './context.js';
 import { sslDefaultVerifySources, type VerifySource } from './verify-sources.js';
 import {
   isTagged,
@@ -20,7 +20,6 @@ import {
   type CertificateSource,
   type SourceBytes,
 } from './certificate-data.js';
-import type { SslListener } from '../entry/server.js';
 
 const EVP_PKEY_RSA = 6;
 const EVP_PKEY_RSA_PSS = 912;
@@ -53,52 +52,16 @@ function loadChain(who: string, ctx: ContextState, src: unknown, arg: string): v
   });
 }
 
-/**
- * Loads a certificate chain (leaf first) as the identity of a context or listener; replaces any
- * earlier chain. `pathname` is a PEM file, or any {@link CertificateSource}: `['der', path]`, or the
- * chain in memory as `['pem-data', bytes | string]` / `['der-data', bytes]`.
- *
- * @example
- * ```ts
- * import { readFileSync } from 'node:fs';
- * import { sslMakeServerContext, sslLoadCertificateChain, sslLoadPrivateKey } from 'openssl-ports';
- * const ctx = sslMakeServerContext();
- * sslLoadCertificateChain(ctx, 'certs/test.pem');
- * sslLoadPrivateKey(ctx, 'certs/test.pem');
- * // or from memory (e.g. from a secret store):
- * sslLoadCertificateChain(ctx, ['pem-data', readFileSync('certs/server-rsa-chain.pem')]);
- * sslLoadPrivateKey(ctx, ['pem-data', readFileSync('certs/server-rsa.key')]);
- * ```
- */
-export function sslLoadCertificateChain(contextOrListener: SslContext | SslListener, pathname: CertificateSource): void {
+/** @internal `sslLoadCertificateChain` on a context (or a listener, through the context it carries); see src/api/credentials.ts. */
+export function loadCertificateChain(contextOrListener: ContextTarget, pathname: CertificateSource): void {
   const who = 'sslLoadCertificateChain';
   const ctx = contextOf(who, contextOrListener, { listener: true });
   loadChain(who, ctx, pathname, 'pathname');
 }
 
-/**
- * Loads the first private key from a file, from `['data', bytes]` (PEM, as the seed spells it), or
- * from any {@link PrivateKeySource} (`['pem', path]`, `['pem-data', bytes | string]`, `['der', path]`,
- * `['der-data', bytes]`). With `rsa` (the default) the first RSA key of a PEM source is used and other
- * keys are skipped; with `asn1` a plain path is read as DER instead of PEM (tuples say their format).
- *
- * A DER key holds one key, so with `rsa` a DER EC (or other non-RSA) key is refused with an `SslError`,
- * as Racket's `SSL_CTX_use_RSAPrivateKey_file` refuses it; pass `rsa = false` for any key type.
- * Deliberate difference: in a PEM source whose first key is not RSA, the seed's text ("non-RSA keys are
- * skipped") is followed and a later RSA key is loaded; Racket 8.7's implementation fails there instead.
- *
- * @example
- * ```ts
- * import { readFileSync } from 'node:fs';
- * import { sslMakeServerContext, sslLoadPrivateKey } from 'openssl-ports';
- * const ctx = sslMakeServerContext();
- * sslLoadPrivateKey(ctx, 'certs/server-ecdsa.key', false);
- * sslLoadPrivateKey(ctx, ['data', readFileSync('certs/test.pem')]);
- * sslLoadPrivateKey(ctx, ['pem-data', readFileSync('certs/server-ecdsa.key', 'latin1')], false);
- * ```
- */
-export function sslLoadPrivateKey(
-  contextOrListener: SslContext | SslListener,
+/** @internal `sslLoadPrivateKey` on a context (or a listener, through the context it carries); see src/api/credentials.ts. */
+export function loadPrivateKey(
+  contextOrListener: ContextTarget,
   pathOrData: string | ['data', Uint8Array | string] | PrivateKeySource,
   rsa: unknown = true,
   asn1: unknown = false,
@@ -301,21 +264,8 @@ export function sslLoadDefaultVerifySources(context: SslContext): void {
   }
 }
 
-/**
- * Loads trusted root certificates from a PEM file (deprecated in Racket; the Chicken egg's form also
- * takes a hashed directory: `sslLoadVerifyRootCertificates(ctx, null, dir)`).
- *
- * @example
- * ```ts
- * import { sslMakeClientContext, sslLoadVerifyRootCertificates, sslSetVerify, sslSetVerifyHostname } from 'openssl-ports';
- * const ctx = sslMakeClientContext();
- * sslLoadVerifyRootCertificates(ctx, 'certs/root-ca.pem');
- * sslLoadVerifyRootCertificates(ctx, null, 'certs/ca-dir');
- * sslSetVerify(ctx, true); // trust alone verifies nothing
- * sslSetVerifyHostname(ctx, true);
- * ```
- */
-export function sslLoadVerifyRootCertificates(contextOrListener: SslContext | SslListener, pathname: string | null, dirname: string | null = null): void {
+/** @internal `sslLoadVerifyRootCertificates` on a context (or a listener, through the context it carries); see src/api/credentials.ts. */
+export function loadVerifyRootCertificates(contextOrListener: ContextTarget, pathname: string | null, dirname: string | null = null): void {
   const who = 'sslLoadVerifyRootCertificates';
   const ctx = contextOf(who, contextOrListener, { listener: true });
   if (pathname === null && dirname === null) throw new TypeError(`${who}: give a pathname, a dirname or both`);
@@ -326,21 +276,8 @@ export function sslLoadVerifyRootCertificates(contextOrListener: SslContext | Ss
   if (dirname !== null) loadSource(who, ctx, ['directory', dirname]);
 }
 
-/**
- * Sets the CA names a server sends in its CertificateRequest, as a hint to clients of which
- * certificates it accepts. This does not make them trusted. `pathname` is a PEM file or any
- * {@link CertificateSource} (e.g. `['pem-data', bytes]`); the list replaces any earlier one.
- *
- * @example
- * ```ts
- * import { readFileSync } from 'node:fs';
- * import { sslMakeServerContext, sslLoadSuggestedCertificateAuthorities } from 'openssl-ports';
- * const ctx = sslMakeServerContext();
- * sslLoadSuggestedCertificateAuthorities(ctx, 'certs/root-ca.pem');
- * sslLoadSuggestedCertificateAuthorities(ctx, ['pem-data', readFileSync('certs/ca-bundle.pem')]);
- * ```
- */
-export function sslLoadSuggestedCertificateAuthorities(contextOrListener: SslContext | SslListener, pathname: CertificateSource): void {
+/** @internal `sslLoadSuggestedCertificateAuthorities` on a context (or a listener, through the context it carries); see src/api/credentials.ts. */
+export function loadSuggestedCertificateAuthorities(contextOrListener: ContextTarget, pathname: CertificateSource): void {
   const who = 'sslLoadSuggestedCertificateAuthorities';
   const ctx = contextOf(who, contextOrListener, { listener: true });
   if (typeof pathname !== 'string') {

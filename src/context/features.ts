@@ -5,7 +5,7 @@
  * @module
  */
 import { contextOf, isSslServerContext, type SslContext } from './context.js';
-import { alpnWire } from '../engine/connection.js';
+import { alpnWire } from './alpn-wire.js';
 import { assertFunction, typeError } from '../assert.js';
 
 /**

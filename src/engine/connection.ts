@@ -8,59 +8,39 @@
  *
  * @module
  */
-import { isIP, Socket } from 'node:net';
+import { Socket } from 'node:net';
 import type { Readable, Writable } from 'node:stream';
 import { native, drainErrors, clearErrors, bufferAddress, type Native } from '../ffi/native.js';
 import { READ_BUFFER, READ_BUFFER_ADDRESS } from './read-buffer.js';
 import { created, freed } from '../ffi/objects.js';
 import { attachHooks, detachHooks, trampolines, TLSEXT_ERR, type SslHooks } from '../ffi/callbacks.js';
 import type { Ptr } from '../ffi/bindings.js';
-import { SslError, reasonCode, statusFromSslError, x509VerifyCode } from '../errors.js';
+import { SslError } from '../errors.js';
+import {
+  SSL_ERROR_NONE,
+  SSL_ERROR_WANT_READ,
+  SSL_ERROR_SYSCALL,
+  SSL_ERROR_ZERO_RETURN,
+  X509_V_OK,
+  chunkBytes,
+  closedError,
+  describeChunk,
+  failedWord,
+  handshakeError,
+  ioError,
+  verifyFailure,
+} from './ssl-errors.js';
 import { isSslServerContext, stateOf, type SslContext } from '../context/context.js';
-import { trace, traceInfo, traceLabel, tracing } from './trace.js';
+import { startLiveVerification, type LiveVerification, type VerifyHost } from './live-verify.js';
+import { nodeVerifyCodeAt, setupClient, setupHostnameCheck, verifyGoesOn, verifyModeFor } from './handshake-setup.js';
+import { trace, traceInfo, traceLabel, traceOpen, tracing } from './trace.js';
 import { makePorts, type SslInputPort, type SslOutputPort, type PortOwner } from '../ports/ports.js';
 
-const SSL_ERROR_NONE = 0;
-const SSL_ERROR_SSL = 1;
-const SSL_ERROR_WANT_READ = 2;
-const SSL_ERROR_SYSCALL = 5;
-const SSL_ERROR_ZERO_RETURN = 6;
 const SSL_SENT_SHUTDOWN = 1;
-const SSL_RECEIVED_SHUTDOWN = 2;
-const SSL_VERIFY_NONE = 0;
-const SSL_VERIFY_PEER = 1;
-const SSL_VERIFY_FAIL_IF_NO_PEER_CERT = 2;
-const SSL_VERIFY_POST_HANDSHAKE = 8;
-const SSL_CTRL_SET_TLSEXT_HOSTNAME = 55;
 const BIO_C_SET_BUF_MEM_EOF_RETURN = 130;
-const X509_V_OK = 0;
-const X509_V_ERR_HOSTNAME_MISMATCH = 62;
-const X509_V_ERR_IP_ADDRESS_MISMATCH = 64;
-const X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY = 20;
-const X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE = 21;
 
-/**
- * node:tls's name for a verification failure at which this library stops the handshake. node:tls lets
- * verification run on and reports OpenSSL's last finding: for a lone leaf whose issuer is unknown that
- * is "unable to verify the first certificate" (OpenSSL's internal_verify), not the first finding.
- */
-function nodeVerifyCodeAt(n: Native, storeCtx: Ptr, err: number): string | null {
-  if (err === X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY && n.crypto.X509_STORE_CTX_get_error_depth(storeCtx) === 0) {
-    const chain = n.crypto.X509_STORE_CTX_get0_chain(storeCtx);
-    if (chain && n.crypto.OPENSSL_sk_num(chain) === 1) return x509VerifyCode(X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE);
-  }
-  return x509VerifyCode(err);
-}
-const X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS = 0x4;
 /** Largest slice handed to OpenSSL at once (one TLS record of plaintext; keeps memory BIOs small). */
 const SLICE = 16 * 1024;
-/** How long live verification (renegotiation, post-handshake auth) may wait for the peer. */
-const VERIFY_TIMEOUT = 30_000;
-
-/** A fully qualified name's trailing dot dropped (`example.com.` is `example.com`; RFC 6066 for SNI). */
-function absoluteToPlain(name: string): string {
-  return name.length > 1 && name.endsWith('.') ? name.slice(0, -1) : name;
-}
 
 /** Everything a connection is made from. */
 export interface ConnectionOptions {
@@ -159,15 +139,6 @@ interface PendingWrite {
 }
 
 
-/** A pending live verification (sslSetVerify / sslTryVerify on a port); resolve and reject settle it once. */
-interface VerifyWaiter {
-  /** Whether the exchange is over (the first call starts it). */
-  check: () => boolean;
-  who: string;
-  resolve: () => void;
-  reject: (e: Error) => void;
-}
-
 /**
  * Closes half-open connections whose output port the application dropped (nothing else can use them).
  * The held value is a WeakRef: a strong one would keep the port reachable through the connection's input
@@ -176,7 +147,7 @@ interface VerifyWaiter {
 const OUTPUT_COLLECTED = new FinalizationRegistry<WeakRef<Connection>>((ref) => ref.deref()?.onOutputCollected());
 
 /** One TLS connection. */
-export class Connection implements PortOwner, SslHooks {
+export class Connection implements PortOwner, SslHooks, VerifyHost {
   readonly who: string;
   readonly mode: 'connect' | 'accept';
   /** The context the connection was made from. */
@@ -256,7 +227,7 @@ export class Connection implements PortOwner, SslHooks {
   /** Why a user callback run inside OpenSSL (the SNI callback) made the handshake fail. */
   private callbackError: Error | null = null;
   /** Waiters for renegotiation / post-handshake verification. */
-  private verifyWaiter: VerifyWaiter | null = null;
+  private verifyWaiter: LiveVerification | null = null;
   private readonly onData = (chunk: unknown): void => this.onTransportData(chunk);
   private readonly onEnd = (): void => this.onTransportEnd();
   private readonly onError = (err: Error): void => this.onTransportError(err);
@@ -346,45 +317,10 @@ export class Connection implements PortOwner, SslHooks {
   }
 
   private configure(o: ConnectionOptions): void {
-    const { ssl } = this.n;
     const s = this.ssl;
-    if (o.mode === 'connect') {
-      ssl.SSL_set_connect_state(s);
-      ssl.SSL_set_post_handshake_auth(s, 1);
-      // RFC 6066: the name is sent without a trailing dot. (Entry points refuse names with NUL characters.)
-      const sni = o.hostname ? absoluteToPlain(o.hostname) : null;
-      if (sni && !isIP(sni)) {
-        if (sni.includes('\0') || ssl.SSL_ctrl(s, SSL_CTRL_SET_TLSEXT_HOSTNAME, 0, Buffer.from(`${sni}\0`)) !== 1) {
-          throw this.opensslError(`invalid server name ${JSON.stringify(o.hostname)}`, SSL_ERROR_SSL);
-        }
-      }
-      if (o.alpn && o.alpn.length > 0) {
-        const wire = alpnWire(o.who, o.alpn);
-        if (ssl.SSL_set_alpn_protos(s, wire, wire.length) !== 0) throw this.opensslError('cannot set ALPN protocols', SSL_ERROR_SSL);
-      }
-      if (this.sessionKey && this.reuseSession) {
-        const session = stateOf(o.context).sessions.get(this.sessionKey);
-        // Offer a copy, so that closing this connection without close_notify cannot spoil the cached one.
-        const copy = session ? ssl.SSL_SESSION_dup(session) : 0;
-        if (copy) {
-          ssl.SSL_set_session(s, copy);
-          ssl.SSL_SESSION_free(copy); // the SSL holds its own reference
-        }
-      }
-    } else {
-      ssl.SSL_set_accept_state(s);
-    }
-    if (this.checkHostname) {
-      const name = this.hostname === null ? null : absoluteToPlain(this.hostname);
-      if (!name) throw new SslError(`${o.who}: ${this.failedWord()} (hostname not provided for verification)`, { code: 'ERR_SSL_NO_HOSTNAME' });
-      if (name.includes('\0')) throw new RangeError(`${o.who}: hostname must not contain a NUL character`);
-      const param = ssl.SSL_get0_param(s);
-      const ok = isIP(name)
-        ? this.n.crypto.X509_VERIFY_PARAM_set1_ip_asc(param, name)
-        : (this.n.crypto.X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS),
-          this.n.crypto.X509_VERIFY_PARAM_set1_host(param, name, Buffer.byteLength(name)));
-      if (ok !== 1) throw this.opensslError(`invalid hostname ${JSON.stringify(name)}`, SSL_ERROR_SSL);
-    }
+    if (o.mode === 'connect') setupClient(this.n, s, o, this.sessionKey !== null && this.reuseSession);
+    else this.n.ssl.SSL_set_accept_state(s);
+    if (this.checkHostname) setupHostnameCheck(this.n, s, o.who, this.failedWord(), this.hostname);
     this.applyVerifyMode(false);
 
     if (!o.externalReads) this.transportIn.on('data', this.onData);
@@ -414,15 +350,7 @@ export class Connection implements PortOwner, SslHooks {
 
   /** Sets OpenSSL's verify mode for the current policy (`postHandshake` adds the TLS 1.3 PHA flag). */
   applyVerifyMode(postHandshake: boolean): void {
-    let mode = SSL_VERIFY_NONE;
-    if (this.mode === 'connect') {
-      if (this.verify !== 'off' || this.checkHostname) mode = SSL_VERIFY_PEER;
-    } else if (this.verify === 'require' || this.checkHostname) {
-      // A hostname check needs the client's certificate: without one the connection is refused (000 §5).
-      mode = SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT;
-    } else if (this.verify === 'try') mode = SSL_VERIFY_PEER;
-    if (postHandshake && mode !== SSL_VERIFY_NONE) mode |= SSL_VERIFY_POST_HANDSHAKE;
-    this.n.ssl.SSL_set_verify(this.ssl, mode, trampolines?.verify ?? null);
+    this.n.ssl.SSL_set_verify(this.ssl, verifyModeFor(this.mode, this.verify, this.checkHostname, postHandshake), trampolines?.verify ?? null);
   }
 
   /** Resolves when the handshake is complete; rejects with the handshake's SslError. */
@@ -563,7 +491,7 @@ export class Connection implements PortOwner, SslHooks {
   }
 
   /** The input port holds its high-water mark of plaintext nobody has read yet: take no more for now. */
-  private inputFull(): boolean {
+  inputFull(): boolean {
     return !this.inputClosed && this.inputPort.readableLength >= this.inputPort.readableHighWaterMark;
   }
 
@@ -629,7 +557,7 @@ export class Connection implements PortOwner, SslHooks {
         if (this.isOpen) {
           this.readLoop();
           if (this.isOpen) this.pumpWrite();
-          if (this.verifyWaiter && this.isOpen) this.stepVerify();
+          if (this.verifyWaiter && this.isOpen) this.verifyWaiter.step();
         }
       } while (this.again && this.isAlive);
     } finally {
@@ -700,7 +628,7 @@ export class Connection implements PortOwner, SslHooks {
       }
       return;
     }
-    this.fail(this.handshakeError(e, errors ?? drainErrors()));
+    this.fail(handshakeError(this.n, this.who, this.mode, e, errors ?? drainErrors(), this.transportEnded, this.handle, this.callbackError, this.nodeVerifyCode));
   }
 
   private readLoop(): void {
@@ -764,7 +692,7 @@ export class Connection implements PortOwner, SslHooks {
         this.endInput(); // the peer closed without close_notify: end of stream
         break;
       }
-      this.fail(this.ioError(e, errors, 'read failed'));
+      this.fail(ioError(this.who, e, errors, 'read failed'));
       return;
     }
     // Reading may answer (key update, alerts, renegotiation). When a write waits (a reader that answered
@@ -823,7 +751,7 @@ export class Connection implements PortOwner, SslHooks {
         return;
       }
       this.pendingWrite = null;
-      const err = this.ioError(e, errors ?? [], 'write failed');
+      const err = ioError(this.who, e, errors ?? [], 'write failed');
       w.cb(this.noteError(err));
       this.fail(err);
       return;
@@ -864,7 +792,7 @@ export class Connection implements PortOwner, SslHooks {
   }
 
   /** Moves everything OpenSSL wrote to the write BIO (after any gathered batch) onto the transport. Returns bytes moved. */
-  private flushOut(): number {
+  flushOut(): number {
     const before = this.batchEnd - this.batchStart;
     const total = this.collectOut() - before;
     this.sendBatch();
@@ -1015,10 +943,7 @@ export class Connection implements PortOwner, SslHooks {
 
   /** One line with what was negotiated (names only, never secrets). */
   private traceOpen(): void {
-    const { ssl } = this.n;
-    const cipher = ssl.SSL_get_current_cipher(this.ssl);
-    const verify = this.verify === 'off' && !this.checkHostname ? 'not checked' : this.verifyResultText();
-    trace(this.traceLabel, `open: ${ssl.SSL_get_version(this.ssl)} ${cipher ? ssl.SSL_CIPHER_get_name(cipher) : '?'}, resumed ${ssl.SSL_session_reused(this.ssl) === 1}, peer certificate ${verify}`);
+    traceOpen(this.n, this.traceLabel, this.ssl, this.verify === 'off' && !this.checkHostname ? 'not checked' : this.verifyResultText());
   }
 
   // ---- SslHooks (called by OpenSSL inside SSL_* calls) ----
@@ -1026,7 +951,7 @@ export class Connection implements PortOwner, SslHooks {
   onVerify(preverifyOk: boolean, storeCtx: Ptr): boolean {
     if (preverifyOk) return true;
     const err = this.n.crypto.X509_STORE_CTX_get_error(storeCtx);
-    const go = err === X509_V_ERR_HOSTNAME_MISMATCH || err === X509_V_ERR_IP_ADDRESS_MISMATCH ? !this.checkHostname : this.verify !== 'require';
+    const go = verifyGoesOn(err, this.checkHostname, this.verify);
     if (!go) this.nodeVerifyCode = nodeVerifyCodeAt(this.n, storeCtx, err);
     return go;
   }
@@ -1080,97 +1005,36 @@ export class Connection implements PortOwner, SslHooks {
 
   // ---- live verification (sslSetVerify / sslTryVerify on a port) ----
 
-  /**
-   * Runs a renegotiation (TLS 1.2) or post-handshake authentication (TLS 1.3) and waits for it.
-   * One at a time: a request while another is pending is refused (`ERR_SSL_VERIFY_PENDING`), leaving
-   * the pending one untouched. The pending one settles exactly once: when the peer's Finished arrives,
-   * when the exchange fails, after {@link VERIFY_TIMEOUT}, or at once when the connection closes.
-   */
+  /** sslSetVerify / sslTryVerify on a port: see {@link startLiveVerification}. */
   reverify(who: string, mode: 'try' | 'require'): Promise<void> {
-    const { ssl } = this.n;
-    const s = this.sslPtr(who);
-    if (this.state !== 'open') return Promise.reject(new SslError(`${who}: failed (the connection is not open)`, { code: 'ERR_SSL_CLOSED' }));
-    if (this.verifyWaiter) {
-      return Promise.reject(
-        new SslError(`${who}: failed (a verification of this connection is already in progress; wait for it to settle)`, { code: 'ERR_SSL_VERIFY_PENDING' }),
-      );
-    }
-    if (ssl.SSL_get_shutdown(s) & SSL_RECEIVED_SHUTDOWN) {
-      return Promise.reject(new SslError(`${who}: failed (the peer has shut the connection down)`, { status: 'zero-return', code: 'ERR_SSL_PEER_SHUTDOWN' }));
-    }
-    this.verify = mode;
-    const tls13 = ssl.SSL_version(s) === 0x0304;
-    if (this.mode === 'connect') {
-      // A client checks the server's certificate only in a handshake; renegotiate to re-check (TLS 1.2).
-      this.applyVerifyMode(false);
-      if (tls13) {
-        try {
-          this.checkPeerNow(who);
-          return Promise.resolve();
-        } catch (e) {
-          return Promise.reject(e);
-        }
-      }
-    } else {
-      this.applyVerifyMode(tls13);
-    }
-    // The exchange is over when the peer's Finished arrives (seen by the message callback).
-    this.peerFinished = false;
-    ssl.SSL_set_msg_callback(s, trampolines?.message ?? null);
-    clearErrors();
-    const r = tls13 ? ssl.SSL_verify_client_post_handshake(s) : ssl.SSL_renegotiate(s);
-    if (r !== 1) {
-      const errors = drainErrors();
-      ssl.SSL_set_msg_callback(s, null);
-      return Promise.reject(new SslError(`${who}: failed (${errors.map((e) => e.reason).join('; ') || 'cannot start renegotiation'})`, { status: 'ssl', code: errors.length ? reasonCode(errors[errors.length - 1]!.reason) : null }));
-    }
-    return new Promise<void>((resolve, reject) => {
-      let started = false;
-      let settled = false;
-      /** Detaches the waiter (once): no later event can reach this promise. */
-      const finish = (): boolean => {
-        if (settled) return false;
-        settled = true;
-        clearTimeout(timer);
-        if (this.verifyWaiter === waiter) this.verifyWaiter = null;
-        if (this.handle) ssl.SSL_set_msg_callback(this.handle, null);
-        return true;
-      };
-      // The peer must read for the exchange to progress; never wait forever.
-      const timer = setTimeout(() => {
-        if (finish()) reject(new SslError(`${who}: failed (the peer did not answer within ${VERIFY_TIMEOUT} ms)`, { code: 'ETIMEDOUT' }));
-      }, VERIFY_TIMEOUT);
-      timer.unref?.();
-      const waiter: VerifyWaiter = {
-        check: () => {
-          if (!started) {
-            // Kick the exchange: TLS 1.2 needs a handshake call, TLS 1.3 sends the request on the next write/read.
-            started = true;
-            const h = ssl.SSL_do_handshake(this.ssl); // through the guard: the waiter keeps no raw pointer
-            if (h !== 1) {
-              const e = ssl.SSL_get_error(s, h);
-              if (e !== SSL_ERROR_WANT_READ) throw this.ioError(e, drainErrors(), 'failed', who);
-            }
-            this.flushOut();
-            return false;
-          }
-          return this.peerFinished;
-        },
-        who,
-        resolve: () => {
-          if (!finish()) return;
-          if (mode === 'require' && !this.peerVerified()) {
-            reject(new SslError(`${who}: failed (${this.verifyResultText()})`, { status: 'ssl', code: 'CERTIFICATE_VERIFY_FAILED', verifyResult: this.verifyResultNumber() }));
-          } else resolve();
-        },
-        reject: (e: Error) => {
-          if (finish()) reject(e);
-        },
-      };
-      this.verifyWaiter = waiter;
-      this.transportIn.resume();
-      this.drive();
-    });
+    return startLiveVerification(this, this.n, this.sslPtr(who), who, mode);
+  }
+
+  // VerifyHost: what the pending live verification uses of the connection.
+  get liveVerification(): LiveVerification | null {
+    return this.verifyWaiter;
+  }
+
+  liveSsl(): Ptr {
+    return this.ssl;
+  }
+
+  get peerEnded(): boolean {
+    return this.transportEnded;
+  }
+
+  deliverVerifyRead(chunk: Buffer): void {
+    if (!this.inputClosed && !this.inputPort.push(chunk)) this.wantRead = false;
+  }
+
+  verificationStarted(w: LiveVerification): void {
+    this.verifyWaiter = w;
+    this.transportIn.resume();
+    this.drive();
+  }
+
+  verificationEnded(w: LiveVerification): void {
+    if (this.verifyWaiter === w) this.verifyWaiter = null;
   }
 
   /** A live verification that closes with the connection: settles the pending one, if any. */
@@ -1180,56 +1044,8 @@ export class Connection implements PortOwner, SslHooks {
     w.reject(new SslError(`${w.who}: failed (the connection was closed before the verification completed)`, { code: 'ERR_SSL_CLOSED' }));
   }
 
-  private peerFinished = false;
-
   onMessage(written: boolean, contentType: number, firstByte: number): void {
-    // The peer's Finished ends its part of a renegotiation or of post-handshake authentication.
-    if (!written && contentType === 22 && firstByte === 20) this.peerFinished = true;
-  }
-
-  private stepVerify(): void {
-    const w = this.verifyWaiter;
-    if (!w) return;
-    try {
-      // Reading processes the peer's handshake messages.
-      const { ssl } = this.n;
-      const buf = Buffer.allocUnsafe(SLICE); // a rare path: its own memory
-      for (;;) {
-        if (w.check()) {
-          this.flushOut();
-          w.resolve();
-          return;
-        }
-        // Back-pressure: with the input port full, the application reads first (onInputRead drives
-        // again); the peer's answer waits behind the data it sent before it.
-        if (this.inputFull()) return;
-        const r = ssl.SSL_read(this.ssl, buf, SLICE);
-        if (r > 0) {
-          if (!this.inputClosed && !this.inputPort.push(Buffer.from(buf.subarray(0, r)))) this.wantRead = false;
-          continue;
-        }
-        const e = ssl.SSL_get_error(this.ssl, r);
-        const errors = e === SSL_ERROR_WANT_READ ? null : drainErrors(); // before the transport write runs JavaScript
-        this.flushOut();
-        if (e === SSL_ERROR_WANT_READ) {
-          if (this.transportEnded) throw new SslError(`${w.who}: failed (connection closed by peer)`, { status: 'syscall' });
-          if (w.check()) w.resolve();
-          return;
-        }
-        throw this.ioError(e, errors ?? [], 'failed', w.who);
-      }
-    } catch (e) {
-      const err = e instanceof SslError ? e : new SslError(String(e));
-      w.reject(err);
-      this.fail(err);
-    }
-  }
-
-  /** For a TLS 1.3 client: check the already-received server certificate against the new policy. */
-  private checkPeerNow(who: string): void {
-    if (this.verify === 'require' && !this.peerVerified()) {
-      throw new SslError(`${who}: failed (${this.verifyResultText()})`, { status: 'ssl', code: 'CERTIFICATE_VERIFY_FAILED', verifyResult: this.verifyResultNumber() });
-    }
+    this.verifyWaiter?.onMessage(written, contentType, firstByte);
   }
 
   // ---- queries ----
@@ -1268,48 +1084,11 @@ export class Connection implements PortOwner, SslHooks {
   // ---- failure and teardown ----
 
   private failedWord(): string {
-    if (this.who === 'sslConnect' || this.who === 'sslClientUpgrade') return 'connect failed';
-    if (this.who === 'sslAccept' || this.who === 'sslServerUpgrade') return 'accept failed';
-    return this.mode === 'connect' ? 'connect failed' : 'accept failed';
+    return failedWord(this.who, this.mode);
   }
 
-  private opensslError(what: string, e: number): SslError {
-    const errors = drainErrors();
-    const last = errors[errors.length - 1];
-    return new SslError(`${this.who}: ${what}${errors.length ? ` (${errors.map((x) => x.reason).join('; ')})` : ''}`, {
-      status: statusFromSslError(e),
-      code: last ? reasonCode(last.reason) : null,
-    });
-  }
 
-  /** The handshake's failure from `errors`, the error queue as read right after the failing call. */
-  private handshakeError(e: number, errors: { reason: string }[]): SslError {
-    if (this.transportEnded && (e === SSL_ERROR_SYSCALL || errors.some((x) => /unexpected eof/i.test(x.reason)))) {
-      return new SslError(`${this.who}: ${this.failedWord()} (connection closed by peer during handshake)`, { status: 'syscall', code: 'ECONNRESET' });
-    }
-    const reasons = errors.map((x) => x.reason);
-    const vr = this.handle ? this.n.ssl.SSL_get_verify_result(this.handle) : 0;
-    if (vr !== X509_V_OK && reasons.some((r) => /certificate verify failed/i.test(r))) {
-      reasons.push(this.n.crypto.X509_verify_cert_error_string(vr));
-    }
-    if (this.callbackError) reasons.unshift(this.callbackError.message);
-    if (reasons.length === 0) reasons.push(e === SSL_ERROR_SYSCALL ? 'connection closed by peer' : `SSL_get_error ${e}`);
-    const last = errors[errors.length - 1];
-    const code = last ? reasonCode(last.reason) : e === SSL_ERROR_SYSCALL ? 'ECONNRESET' : null;
-    return new SslError(`${this.who}: ${this.failedWord()} (${reasons.join(': ')})`, {
-      status: statusFromSslError(e),
-      code,
-      verifyResult: code === 'CERTIFICATE_VERIFY_FAILED' ? vr : null,
-      verifyCode: this.nodeVerifyCode,
-      ...(this.callbackError ? { cause: this.callbackError.cause } : {}),
-    });
-  }
 
-  private ioError(e: number, errors: { reason: string }[], what: string, who: string = this.who): SslError {
-    const last = errors[errors.length - 1];
-    const detail = errors.length ? errors.map((x) => x.reason).join('; ') : e === SSL_ERROR_SYSCALL ? 'connection reset' : `SSL_get_error ${e}`;
-    return new SslError(`${who}: ${what} (${detail})`, { status: statusFromSslError(e), code: last ? reasonCode(last.reason) : null });
-  }
 
   /** Records the connection's first error; returns what it is raised as. */
   private noteError(err: SslError): Error {
@@ -1421,58 +1200,4 @@ export class Connection implements PortOwner, SslHooks {
     freed('BIO');
   }
 
-}
-
-/** `who: failed (reason)` for a live verification that failed in the connection's own read or write. */
-function verifyFailure(who: string, err: SslError): SslError {
-  const m = / (\(.*\))$/s.exec(err.message);
-  return new SslError(`${who}: failed ${m ? m[1] : `(${err.message})`}`, { status: err.status, code: err.code, cause: err });
-}
-
-/**
- * The bytes of a chunk a transport delivered: a Buffer as it is, any other `ArrayBufferView`
- * (Uint16Array, DataView, …) and an `ArrayBuffer` as a Buffer over the same bytes (byteOffset and
- * byteLength, not the element count); null for anything else (a string, an object-mode value).
- */
-function chunkBytes(chunk: unknown): Buffer | null {
-  if (Buffer.isBuffer(chunk)) return chunk;
-  if (ArrayBuffer.isView(chunk)) return Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-  if (chunk instanceof ArrayBuffer || (typeof SharedArrayBuffer === 'function' && chunk instanceof SharedArrayBuffer)) return Buffer.from(chunk);
-  return null;
-}
-
-function describeChunk(chunk: unknown): string {
-  if (typeof chunk === 'string') return 'strings';
-  if (chunk === null || chunk === undefined) return String(chunk);
-  if (typeof chunk === 'object') return `an object (${chunk.constructor?.name ?? 'null prototype'})`;
-  return `a ${typeof chunk}`;
-}
-
-/** What every use of a released connection answers. */
-function closedError(who: string): SslError {
-  return new SslError(`${who}: the connection is closed`, { code: 'ERR_SSL_CLOSED' });
-}
-
-/** The most protocols an ALPN list can hold (each is at least 2 bytes of a 65535-byte list). */
-const MAX_ALPN_PROTOCOLS = 32767;
-
-/** Encodes ALPN protocols into the wire format (length-prefixed), validating each. */
-export function alpnWire(who: string, protocols: readonly Uint8Array[]): Buffer {
-  if (!Array.isArray(protocols)) throw new TypeError(`${who}: alpn must be an array of Buffers`);
-  // Each protocol takes at least 2 bytes of the 65535 the wire format allows: check the count before
-  // walking the list (a sparse array of length 1e9 would otherwise be walked for half a minute).
-  const count = protocols.length;
-  if (!Number.isSafeInteger(count) || count > MAX_ALPN_PROTOCOLS) {
-    throw new RangeError(`${who}: alpn lists at most ${MAX_ALPN_PROTOCOLS} protocols, got ${count}`);
-  }
-  const parts: Buffer[] = [];
-  for (let i = 0; i < count; i++) {
-    const p: unknown = protocols[i];
-    if (!(p instanceof Uint8Array)) throw new TypeError(`${who}: alpn[${i}] must be a Buffer or Uint8Array`);
-    if (p.length < 1 || p.length > 255) throw new RangeError(`${who}: alpn[${i}] must be 1 to 255 bytes long, got ${p.length}`);
-    parts.push(Buffer.from([p.length]), Buffer.from(p));
-  }
-  const wire = Buffer.concat(parts);
-  if (wire.length > 65535) throw new RangeError(`${who}: alpn list is too long (${wire.length} bytes, at most 65535)`);
-  return wire;
 }

@@ -49,3 +49,9 @@ export function traceInfo(n: Native, label: string, ssl: Ptr, where: number, ret
     trace(label, `failed in: ${n.ssl.SSL_state_string_long(ssl)}`);
   }
 }
+
+/** One line with what a handshake negotiated on `ssl` (names only, never secrets); `verify` says how the peer's certificate fared. */
+export function traceOpen(n: Native, label: string, ssl: Ptr, verify: string): void {
+  const cipher = n.ssl.SSL_get_current_cipher(ssl);
+  trace(label, `open: ${n.ssl.SSL_get_version(ssl)} ${cipher ? n.ssl.SSL_CIPHER_get_name(cipher) : '?'}, resumed ${n.ssl.SSL_session_reused(ssl) === 1}, peer certificate ${verify}`);
+}

@@ -4,7 +4,7 @@
  * @module
  */
 import { connect as tcpConnect, type Socket } from 'node:net';
-import { alpnWire } from '../engine/connection.js';
+import { alpnWire } from '../context/alpn-wire.js';
 import { startConnection } from './start.js';
 import { onreadOption, ReadRelay } from './socket-reads.js';
 import { clientContextFor, type SslContext } from '../context/context.js';

@@ -7,8 +7,30 @@
 import { assertInteger, assertPortNumber, typeError } from '../assert.js';
 import type { SslContext } from '../context/context.js';
 import type { SslProtocol } from '../context/protocols.js';
-import type { GerbilListenOptions } from '../gerbil.js';
 import { checkListenOptions, type SslListenOptions } from './server.js';
+
+/**
+ * Options of Gerbil's form of `sslListen` (`ssl-listen addr context: … backlog: …`), besides the
+ * listener options every form takes ({@link SslListenOptions}):
+ * `sslListen('127.0.0.1:8443', { context, backlog })`. Accept with `sslAccept(listener)` or
+ * `listener.accept()`, close with `sslClose(listener)` or `listener.close()` (Gerbil's
+ * `ServerSocket-accept` / `ServerSocket-close`).
+ *
+ * @example
+ * ```ts
+ * import { sslListen, makeServerSslContext, type GerbilListenOptions } from 'openssl-ports';
+ * const options: GerbilListenOptions = { context: makeServerSslContext('certs/server-rsa-chain.pem', 'certs/server-rsa.key'), backlog: 32 };
+ * const listener = await sslListen('127.0.0.1:8443', options);
+ * const [input, output] = await listener.accept();
+ * await listener.close();
+ * ```
+ */
+export interface GerbilListenOptions extends SslListenOptions {
+  /** The server context (required, as in Gerbil), or a protocol symbol to make one from. */
+  context: SslContext | SslProtocol;
+  /** The listen backlog (Gerbil's default: 10). */
+  backlog?: number;
+}
 
 /** Gerbil's `default-server-backlog`. */
 export const GERBIL_DEFAULT_BACKLOG = 10;

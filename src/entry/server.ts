@@ -18,7 +18,7 @@ import { assertHostname, assertInteger, assertPortNumber, typeError } from '../a
 import { abortError, checkOptionsObject, checkSignal, checkTimeout, DEFAULT_HANDSHAKE_TIMEOUT } from './options.js';
 import type { SslPorts } from './client.js';
 import { gerbilListenArguments } from './listen-address.js';
-import type { GerbilListenOptions } from '../gerbil.js';
+import type { GerbilListenOptions } from './listen-address.js';
 
 /**
  * Options of {@link sslAccept}.

@@ -5,7 +5,7 @@
  * @module
  */
 import { Readable, Writable } from 'node:stream';
-import { alpnWire } from '../engine/connection.js';
+import { alpnWire } from '../context/alpn-wire.js';
 import { startConnection } from './start.js';
 import { SslContext, clientContextFor, serverContextFor, contextOf } from '../context/context.js';
 import type { SslProtocol } from '../context/protocols.js';

@@ -9,7 +9,7 @@ import { isIP } from 'node:net';
 import { native, clearErrors, type Native } from '../ffi/native.js';
 import { created, freed } from '../ffi/objects.js';
 import type { Ptr } from '../ffi/bindings.js';
-import { connectionOf } from '../ports/registry.js';
+import { connectionOf } from '../engine/registry.js';
 import { assertHostname } from '../assert.js';
 import type { SslPort } from '../ports/ports.js';
 

@@ -6,7 +6,7 @@
  */
 import { native, clearErrors, drainErrors } from '../ffi/native.js';
 import { created, freed } from '../ffi/objects.js';
-import { connectionOf } from '../ports/registry.js';
+import { connectionOf } from '../engine/registry.js';
 import { SslError, asCaller } from '../errors.js';
 import type { SslPort } from '../ports/ports.js';
 import type { Ptr } from '../ffi/bindings.js';

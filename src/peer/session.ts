@@ -4,14 +4,11 @@
  *
  * @module
  */
-import { Socket } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { native, readMemory, readPointer } from '../ffi/native.js';
-import { connectionOf } from '../ports/registry.js';
+import { connectionOf } from '../engine/registry.js';
 import { protocolOfVersion, type SslProtocol } from '../context/protocols.js';
-import { SslListener, listenerServer } from '../entry/server.js';
 import { SslInputPort, type SslPort } from '../ports/ports.js';
-import { SslError } from '../errors.js';
+import { socketOf } from './socket-of.js';
 
 /**
  * The protocol version negotiated for the connection of `port`: `'tls13'`, `'tls12'`, ….
@@ -83,42 +80,6 @@ export function sslCipherName(port: SslPort): string | null {
   const n = native(who);
   const c = n.ssl.SSL_get_current_cipher(s);
   return c ? n.ssl.SSL_CIPHER_get_name(c) : null;
-}
-
-function socketOf(who: string, port: SslPort): Socket {
-  const conn = connectionOf(who, port);
-  conn.sslPtr(who); // a closed connection has no addresses: ERR_SSL_CLOSED
-  const socket = conn.transportSocket;
-  if (socket) return socket;
-  throw new SslError(`${who}: the port does not run over a TCP socket`, { code: 'ERR_SSL_NO_SOCKET' });
-}
-
-/**
- * The local and remote addresses of an SSL port's TCP connection (also of `portsToSslPorts` ports
- * whose transport is a `net.Socket`), or of a listener (whose remote
- * address is `'0.0.0.0'`); with `portNumbers` the port numbers follow each address. On a closed
- * connection, an `SslError` (`ERR_SSL_CLOSED`).
- *
- * @example
- * ```ts
- * import { sslAddresses } from 'openssl-ports';
- * const [, port] = sslAddresses(listener, true); // the port sslListen(0) picked
- * const [local, remote] = sslAddresses(input);
- * ```
- */
-export function sslAddresses(portOrListener: SslPort | SslListener, portNumbers?: false): [string, string];
-export function sslAddresses(portOrListener: SslPort | SslListener, portNumbers: true): [string, number, string, number];
-export function sslAddresses(portOrListener: SslPort | SslListener, portNumbers = false): [string, string] | [string, number, string, number] {
-  const who = 'sslAddresses';
-  if (portOrListener instanceof SslListener) {
-    const a = listenerServer(portOrListener).address() as AddressInfo | null;
-    if (!a) throw new SslError(`${who}: the listener is closed`, { code: 'ERR_SSL_LISTENER_CLOSED' });
-    return portNumbers ? [a.address, a.port, '0.0.0.0', 0] : [a.address, '0.0.0.0'];
-  }
-  const s = socketOf(who, portOrListener);
-  const local = s.localAddress ?? '';
-  const remote = s.remoteAddress ?? '';
-  return portNumbers ? [local, s.localPort ?? 0, remote, s.remotePort ?? 0] : [local, remote];
 }
 
 /**

@@ -9,7 +9,7 @@ import { Duplex } from 'node:stream';
 import type { AddressInfo, Socket } from 'node:net';
 import type { X509Certificate } from 'node:crypto';
 import type { CipherNameAndProtocol, DetailedPeerCertificate, PeerCertificate } from 'node:tls';
-import { connectionOf } from '../ports/registry.js';
+import { connectionOf } from '../engine/registry.js';
 import { SslInputPort, SslOutputPort } from '../ports/ports.js';
 import type { Connection } from '../engine/connection.js';
 import { sslPeerCertificate, sslPeerVerified } from '../peer/certificate.js';

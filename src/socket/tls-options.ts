@@ -8,7 +8,8 @@ import { createHash } from 'node:crypto';
 import { SslContext, contextOf, sslMakeClientContext } from '../context/context.js';
 import { sslSecureClientContext } from '../context/secure.js';
 import { sslLoadDefaultVerifySources, sslLoadVerifySource } from '../context/credentials.js';
-import { sslSetVerify, sslSetVerifyHostname, sslTryVerify } from '../context/verify.js';
+import { sslSetVerifyHostname } from '../context/verify.js';
+import { sslSetVerify, sslTryVerify } from '../api/verify.js';
 import { typeError } from '../assert.js';
 
 /**

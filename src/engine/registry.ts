@@ -3,8 +3,8 @@
  *
  * @module
  */
-import { Connection } from '../engine/connection.js';
-import { portOwner } from './ports.js';
+import { Connection } from './connection.js';
+import { portOwner } from '../ports/ports.js';
 import { typeError } from '../assert.js';
 
 /** The connection behind an SSL port; TypeError for anything else. */
