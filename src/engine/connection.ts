@@ -634,6 +634,7 @@ export class Connection implements PortOwner, SslHooks, VerifyHost {
   private readLoop(): void {
     const { ssl } = this.n;
     let called = false;
+    let produced = false;
     // Without new ciphertext (or the transport's end) SSL_read can only say WANT_READ again: skip it.
     while (!this.inputEnded && (this.rbioFresh || this.transportEnded) && (this.wantRead || this.inputClosed || (this.writeWantsRead && !this.inputFull()))) {
       called = true;
@@ -652,6 +653,7 @@ export class Connection implements PortOwner, SslHooks, VerifyHost {
         }
       }
       if (r > 0) {
+        produced = true;
         if (this.inputClosed) continue; // nobody reads: discard
         let chunk: Buffer;
         if (own) chunk = own.subarray(0, r);
@@ -680,6 +682,10 @@ export class Connection implements PortOwner, SslHooks, VerifyHost {
       const e = ssl.SSL_get_error(this.ssl, r);
       if (e === SSL_ERROR_WANT_READ) {
         this.rbioFresh = false;
+        // Only post-handshake messages (session tickets) were read: OpenSSL set up a write buffer for
+        // them (~17 KiB) that SSL_MODE_RELEASE_BUFFERS frees only after a write. Free it (and an empty
+        // read buffer) now; SSL_free_buffers leaves buffers that hold data.
+        if (!produced && this.handshakeDone && this.pendingWrite === null) ssl.SSL_free_buffers(this.ssl);
         if (this.transportEnded) this.endInput();
         break;
       }

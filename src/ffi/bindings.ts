@@ -134,6 +134,7 @@ function declareSsl(lib: KoffiLibrary) {
     SSL_do_handshake: f<(ssl: Ptr) => number>('int SSL_do_handshake(uintptr_t ssl)'),
     SSL_is_init_finished: f<(ssl: Ptr) => number>('int SSL_is_init_finished(uintptr_t ssl)'),
     SSL_read: f<(ssl: Ptr, buf: Mem, len: number) => number>('int SSL_read(uintptr_t ssl, void *buf, int len)'),
+    SSL_free_buffers: f<(ssl: Ptr) => number>('int SSL_free_buffers(uintptr_t ssl)'),
     SSL_write: f<(ssl: Ptr, buf: Mem, len: number) => number>('int SSL_write(uintptr_t ssl, void *buf, int len)'),
     SSL_read_at: f<(ssl: Ptr, at: number, len: number) => number>('int SSL_read(uintptr_t ssl, uintptr_t buf, int len)'),
     SSL_write_at: f<(ssl: Ptr, at: number, len: number) => number>('int SSL_write(uintptr_t ssl, uintptr_t buf, int len)'),
