@@ -102,6 +102,11 @@ test('SslSocket: rejectUnauthorized false connects to an untrusted server and sa
   const s = await connected(o.sslSocketConnect({ host: 'localhost', port, ca, rejectUnauthorized: false }));
   assert.equal(s.authorized, false);
   assert.match(s.authorizationError, /self.signed/);
+  // The verification result is read-only: a caller cannot make an unverified peer look verified.
+  assert.throws(() => {
+    s.authorized = true;
+  }, TypeError);
+  assert.equal(s.authorized, false);
   s.destroy();
   assert.throws(() => o.sslSocketConnect({ host: 'localhost', port, cert: 'x' }), /option "cert" is not supported/);
   assert.throws(() => o.sslSocketConnect({ host: 'localhost', port, context: o.sslMakeClientContext(), ca }), /ca or context, not both/);

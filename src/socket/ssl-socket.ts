@@ -86,10 +86,19 @@ let settle: (socket: SslSocket, ports: SslPorts | null, err: Error | null) => vo
 export class SslSocket extends Duplex {
   /** Always true: the bytes of this socket are encrypted on the wire. */
   readonly encrypted = true as const;
-  /** Whether the peer's certificate verified (false until the handshake is done). */
-  authorized = false;
-  /** Why the peer was not verified (OpenSSL's verify text), or null when it was or verification was off. */
-  authorizationError: string | null = null;
+  // Verification results: private, read through getters (a caller cannot make an unverified peer look verified).
+  #authorized = false;
+  #authorizationError: string | null = null;
+
+  /** Whether the peer's certificate verified (false until the handshake is done); read-only. */
+  get authorized(): boolean {
+    return this.#authorized;
+  }
+
+  /** Why the peer was not verified (OpenSSL's verify text), or null when it was or verification was off; read-only. */
+  get authorizationError(): string | null {
+    return this.#authorizationError;
+  }
   /** The ALPN protocol selected in the handshake, or false (as node:tls). */
   alpnProtocol: string | false = false;
   /** Decrypted bytes read from the peer. */
@@ -187,8 +196,8 @@ export class SslSocket extends Duplex {
       if (this.#keepAlive) tcp.setKeepAlive(...this.#keepAlive);
     }
     try {
-      this.authorized = sslPeerVerified(input);
-      this.authorizationError = this.authorized || conn.verify === 'off' ? null : conn.verifyResultText();
+      this.#authorized = sslPeerVerified(input);
+      this.#authorizationError = this.#authorized || conn.verify === 'off' ? null : conn.verifyResultText();
       this.alpnProtocol = sslGetAlpnSelected(input)?.toString('latin1') ?? false;
     } catch {
       /* the connection is already gone: the ports' end or error tells */
