@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { Agent, Client, fetch } from 'undici';
 import { WebSocketServer, WebSocket } from 'ws';
 import * as o from '../dist/index.js';
-import { cert, root, run, startSServer } from './support/helpers.mjs';
+import { cert, h2Get, root, run, startSServer } from './support/helpers.mjs';
 
 const ca = readFileSync(cert('root-ca.pem'));
 const key = readFileSync(cert('server-rsa.key'));
@@ -182,17 +182,7 @@ test('http2.connect with sslCreateConnection: ALPN h2, 3 concurrent streams on o
   t.after(() => session.destroy());
   // (Node's http2 treats a Duplex as connected at once: 'connect' may come before the handshake; requests wait.)
   await once(session, 'connect');
-  const get = (path) =>
-    new Promise((resolve, reject) => {
-      const req = session.request({ ':path': path });
-      let s = '';
-      req.setEncoding('utf8');
-      req.on('data', (d) => (s += d));
-      req.on('end', () => resolve(s));
-      req.on('error', reject);
-      req.end();
-    });
-  const pending = ['/1', '/2', '/3'].map(get);
+  const pending = ['/1', '/2', '/3'].map((path) => h2Get(session, path));
   assert.deepEqual(await Promise.all(pending), ['stream /1', 'stream /2', 'stream /3']);
   assert.equal(sessions.length, 1);
   assert.equal(sockets.length, 1);

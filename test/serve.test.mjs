@@ -11,7 +11,7 @@ import { connect as netConnect } from 'node:net';
 import { Agent, fetch } from 'undici';
 import { WebSocket, WebSocketServer } from 'ws';
 import * as o from '../dist/index.js';
-import { cert } from './support/helpers.mjs';
+import { cert, h2Get } from './support/helpers.mjs';
 
 const ca = readFileSync(cert('root-ca.pem'));
 
@@ -47,17 +47,7 @@ test('sslServe: HTTP/1.1 keep-alive (undici), h2 (node:http2) and ws from one li
   // h2 with node's own client (node:tls, ALPN h2).
   const session = http2.connect(`https://localhost:${port}`, { ca });
   t.after(() => session.destroy());
-  const get = (p) =>
-    new Promise((resolve, reject) => {
-      const r = session.request({ ':path': p });
-      let s = '';
-      r.setEncoding('utf8');
-      r.on('data', (x) => (s += x));
-      r.on('end', () => resolve(s));
-      r.on('error', reject);
-      r.end();
-    });
-  const h2texts = await Promise.all(['/1', '/2', '/3'].map(get));
+  const h2texts = await Promise.all(['/1', '/2', '/3'].map((p) => h2Get(session, p)));
   assert.equal(session.alpnProtocol, 'h2');
   assert.ok(h2texts.every((x) => /^hello 2\.0 127\.0\.0\.1:\d+$/.test(x)), h2texts.join('\n'));
   session.close();

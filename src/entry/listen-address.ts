@@ -8,6 +8,7 @@ import { assertInteger, assertPortNumber, typeError } from '../assert.js';
 import type { SslContext } from '../context/context.js';
 import type { SslProtocol } from '../context/protocols.js';
 import { checkListenOptions, type SslListenOptions } from './server.js';
+import { MAX_BACKLOG } from './options.js';
 
 /**
  * Options of Gerbil's form of `sslListen` (`ssl-listen addr context: … backlog: …`), besides the
@@ -34,7 +35,6 @@ export interface GerbilListenOptions extends SslListenOptions {
 
 /** Gerbil's `default-server-backlog`. */
 export const GERBIL_DEFAULT_BACKLOG = 10;
-const MAX_BACKLOG = 2 ** 31 - 1;
 
 /** The Racket arguments of a Gerbil-form call: `sslListen(port, backlog, false, host, context)`. */
 export interface ListenArguments {

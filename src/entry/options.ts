@@ -21,6 +21,9 @@ export function checkSignal(who: string, signal: unknown): AbortSignal | null {
  */
 export const MAX_TIMEOUT = 2 ** 31 - 1;
 
+/** The largest listen backlog: the C `int` the kernel's listen() takes. */
+export const MAX_BACKLOG = 2 ** 31 - 1;
+
 /**
  * The one rule for every time limit of the library (`timeout`, `handshakeTimeout`): a number of
  * milliseconds; `0`, `Infinity` and anything at or beyond {@link MAX_TIMEOUT} mean no limit (answered

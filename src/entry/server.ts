@@ -15,7 +15,7 @@ import { carryContext, serverContextFor, type SslContext } from '../context/cont
 import type { SslProtocol } from '../context/protocols.js';
 import { SslError } from '../errors.js';
 import { assertHostname, assertInteger, assertPortNumber, typeError } from '../assert.js';
-import { abortError, checkOptionsObject, checkSignal, checkTimeout, DEFAULT_HANDSHAKE_TIMEOUT } from './options.js';
+import { abortError, checkOptionsObject, checkSignal, checkTimeout, DEFAULT_HANDSHAKE_TIMEOUT, MAX_BACKLOG } from './options.js';
 import type { SslPorts } from './client.js';
 import { gerbilListenArguments } from './listen-address.js';
 import type { GerbilListenOptions } from './listen-address.js';
@@ -566,8 +566,6 @@ export class SslListener extends EventEmitter implements AsyncIterable<SslPorts>
   }
 }
 
-/** The largest backlog: the C `int` the kernel's listen() takes. */
-const MAX_BACKLOG = 2 ** 31 - 1;
 
 // What `util.inspect` shows; defined here so that it stays out of the declarations.
 Object.defineProperty(SslListener.prototype, Symbol.for('nodejs.util.inspect.custom'), {

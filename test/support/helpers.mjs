@@ -276,4 +276,17 @@ export async function until(check, what, ms = 20_000) {
   }
 }
 
+/** GET `path` on an http2 client session; resolves the body as text. */
+export function h2Get(session, path) {
+  return new Promise((resolve, reject) => {
+    const req = session.request({ ':path': path });
+    let body = '';
+    req.setEncoding('utf8');
+    req.on('data', (d) => (body += d));
+    req.on('end', () => resolve(body));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
 export { Duplex, PassThrough, Readable, Writable };
