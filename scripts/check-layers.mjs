@@ -28,6 +28,13 @@ export const LAYERS = [
   ['cli', (p) => p.startsWith('cli/')],
 ];
 
+/**
+ * Inside the engine, only these may import the facade (`engine/connection.ts`): the parts (pump,
+ * plaintext, lifecycle, transport, live verification, …) see the connection only through the host
+ * interface each declares, so each can be read on its own.
+ */
+export const ENGINE_FACADE_USERS = ['engine/connection.ts', 'engine/registry.ts'];
+
 export function layerOf(p) {
   const i = LAYERS.findIndex(([, test]) => test(p));
   return i;
@@ -72,6 +79,10 @@ export function check(files = sourceFiles()) {
       const to = posix.normalize(posix.join(posix.dirname(from), spec)).replace(/\.js$/, '.ts');
       if (to === 'ffi/koffi.ts' && !from.startsWith('ffi/')) {
         problems.push(`${from}: imports koffi through ffi/koffi.ts (only src/ffi/ may)`);
+        continue;
+      }
+      if (to === 'engine/connection.ts' && from.startsWith('engine/') && !ENGINE_FACADE_USERS.includes(from)) {
+        problems.push(`${from} imports engine/connection.ts: an engine part talks to the connection through its own host interface`);
         continue;
       }
       const lt = layerOf(to);

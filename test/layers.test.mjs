@@ -42,3 +42,12 @@ test('the check reports a module in no layer', () => {
   assert.deepEqual(check([{ path: 'widgets/x.ts', text: '' }]), ['widgets/x.ts: in no layer (add it to scripts/check-layers.mjs and ARCHITECTURE.md)']);
   assert.deepEqual(LAYERS.map(([name]) => name), ['base', 'ffi', 'hash', 'context', 'ports', 'engine', 'peer', 'entry', 'api', 'integrations', 'modules', 'cli']);
 });
+
+test('the check reports an engine part that imports the connection facade (issue 17)', () => {
+  const problems = check([
+    { path: 'engine/plaintext.ts', text: "import type { Connection } from './connection.js';\n" },
+    { path: 'engine/registry.ts', text: "import { Connection } from './connection.js';\n" },
+    { path: 'peer/fake.ts', text: "import type { Connection } from '../engine/connection.js';\n" },
+  ]);
+  assert.deepEqual(problems, ['engine/plaintext.ts imports engine/connection.ts: an engine part talks to the connection through its own host interface']);
+});

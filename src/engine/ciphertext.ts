@@ -46,6 +46,11 @@ let outSlab = Buffer.allocUnsafeSlow(OUT_SLAB);
 let outAddr = bufferAddress(outSlab);
 let outOff = 0;
 
+/** Who runs OpenSSL on ciphertext just fed (the connection). */
+export interface FeedHost {
+  afterFeed(): void;
+}
+
 /** One memory BIO whose empty state means "no data yet" (retry), not EOF. */
 function newMemBio(n: Native): Ptr {
   const bio = n.crypto.BIO_new(n.crypto.BIO_s_mem());
@@ -78,10 +83,8 @@ export class CiphertextPump {
   private batchEnd = 0;
   /** A batch of bulk writes goes to the transport at the next tick (or once it reaches BATCH). */
   private batchScheduled = false;
-  private readonly sendLater = (): void => {
-    this.batchScheduled = false;
-    this.send();
-  };
+  /** Made on the first bulk write (an idle connection carries no closure for it). */
+  private sendLater: (() => void) | null = null;
 
   /**
    * Gives `ssl` two fresh memory BIOs (it owns them from then on) and writes to `out`. Throws an
@@ -117,21 +120,21 @@ export class CiphertextPump {
 
   /**
    * `n` bytes of ciphertext at the start of the shared read buffer (a socket read), valid only during
-   * the call; `run` drives OpenSSL on them. With `inPlace` and nothing older waiting, OpenSSL reads
+   * the call; `host.afterFeed()` drives OpenSSL on them. With `inPlace` and nothing older waiting, OpenSSL reads
    * them where they are (see {@link runInPlace}); otherwise they are copied into the read BIO first.
    */
-  receive(n: number, inPlace: boolean, run: () => void): void {
+  receive(n: number, inPlace: boolean, host: FeedHost): void {
     this.fresh = true;
-    if (inPlace && this.n.crypto.BIO_ctrl_pending(this.rbio) === 0) this.runInPlace(n, run);
+    if (inPlace && this.n.crypto.BIO_ctrl_pending(this.rbio) === 0) this.runInPlace(n, host);
     else {
       this.n.crypto.BIO_write_at(this.rbio, READ_BUFFER_ADDRESS, n);
-      run();
+      host.afterFeed();
     }
   }
 
   /**
    * OpenSSL reads the records straight out of the shared read buffer through a read-only memory BIO
-   * over it (no copy into the read BIO, no zeroing of its room) while `run` runs, and whatever it
+   * over it (no copy into the read BIO, no zeroing of its room) while `host.afterFeed()` runs, and whatever it
    * leaves is copied into the connection's own read BIO before this returns.
    *
    * Ownership and lifetime of the view: the read-only BIO points into `READ_BUFFER`, which lives as
@@ -141,14 +144,14 @@ export class CiphertextPump {
    * (SSL_set0_rbio frees the view BIO), or, when the SSL was freed meanwhile (SSL_free freed the view
    * BIO with it), freed here. So the view never outlives this call.
    */
-  private runInPlace(n: number, run: () => void): void {
+  private runInPlace(n: number, host: FeedHost): void {
     const { crypto, ssl } = this.n;
     const own = this.rbio;
     const view = crypto.BIO_new_mem_buf_at(READ_BUFFER_ADDRESS, n);
     if (!view || crypto.BIO_up_ref(own) !== 1) {
       if (view) crypto.BIO_free(view);
       crypto.BIO_write_at(own, READ_BUFFER_ADDRESS, n);
-      run();
+      host.afterFeed();
       return;
     }
     created('BIO', view);
@@ -157,7 +160,7 @@ export class CiphertextPump {
     ssl.SSL_set0_rbio(s, view);
     this.rbio = view;
     try {
-      run();
+      host.afterFeed();
     } finally {
       if (this.ssl === s && this.rbio === view) {
         const left = crypto.BIO_ctrl_pending(view);
@@ -266,7 +269,12 @@ export class CiphertextPump {
   sendSoon(): void {
     if (this.batchScheduled) return;
     this.batchScheduled = true;
-    process.nextTick(this.sendLater);
+    process.nextTick(
+      (this.sendLater ??= () => {
+        this.batchScheduled = false;
+        this.send();
+      }),
+    );
   }
 
   /**

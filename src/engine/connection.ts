@@ -40,7 +40,7 @@ import { startLiveVerification, type LiveVerification, type VerifyHost } from '.
 import { nodeVerifyCodeAt, setupClient, setupHostnameCheck, verifyGoesOn, verifyModeFor } from './handshake-setup.js';
 import { trace, traceInfo, traceLabel, traceOpen, tracing } from './trace.js';
 import { makePorts, type SslInputPort, type SslOutputPort, type PortOwner } from '../ports/ports.js';
-import { CiphertextPump } from './ciphertext.js';
+import { CiphertextPump, type FeedHost } from './ciphertext.js';
 import { Plaintext, type PlaintextHost } from './plaintext.js';
 import { Lifecycle, type LifecycleOwner } from './lifecycle.js';
 import { Transport } from './transport.js';
@@ -88,7 +88,7 @@ export interface ConnectionOptions {
 }
 
 /** One TLS connection. */
-export class Connection implements PortOwner, SslHooks, VerifyHost, PlaintextHost, LifecycleOwner {
+export class Connection implements PortOwner, SslHooks, VerifyHost, PlaintextHost, LifecycleOwner, FeedHost {
   readonly who: string;
   readonly mode: 'connect' | 'accept';
   /** The context the connection was made from. */
@@ -132,9 +132,8 @@ export class Connection implements PortOwner, SslHooks, VerifyHost, PlaintextHos
   private callbackError: Error | null = null;
   /** Waiters for renegotiation / post-handshake verification. */
   private verifyWaiter: LiveVerification | null = null;
-  /** Runs OpenSSL on ciphertext just fed (handed to the pump for in-place reads). */
-  private readonly afterFeedFn = (): void => this.afterFeed();
-  private readonly onAbort = (): void => this.fail(new SslError(`${this.who}: aborted`, { code: 'ABORT_ERR', cause: this.signal?.reason }));
+  /** The abort listener on {@link signal} (only made when there is a signal). */
+  private onAbort: (() => void) | null = null;
   private readonly signal: AbortSignal | null;
 
   constructor(o: ConnectionOptions) {
@@ -220,15 +219,21 @@ export class Connection implements PortOwner, SslHooks, VerifyHost, PlaintextHos
     this.applyVerifyMode(false);
 
     this.transport.attach(o.externalReads ?? false);
-    if (o.handshakeTimeout && o.handshakeTimeout > 0) {
+    const ms = o.handshakeTimeout ?? 0; // (closures below capture locals only, never the options object)
+    if (ms > 0) {
       this.timer = setTimeout(() => {
-        this.fail(new SslError(`${this.who}: ${this.failedWord()} (handshake timed out after ${o.handshakeTimeout} ms)`, { code: 'ETIMEDOUT' }));
-      }, o.handshakeTimeout);
+        this.fail(new SslError(`${this.who}: ${this.failedWord()} (handshake timed out after ${ms} ms)`, { code: 'ETIMEDOUT' }));
+      }, ms);
       this.timer.unref?.();
     }
-    if (this.signal) {
-      if (this.signal.aborted) queueMicrotask(this.onAbort);
-      else this.signal.addEventListener('abort', this.onAbort, { once: true });
+    const signal = this.signal;
+    if (signal) {
+      const onAbort = (): void => this.fail(new SslError(`${this.who}: aborted`, { code: 'ABORT_ERR', cause: signal.reason }));
+      if (signal.aborted) queueMicrotask(onAbort);
+      else {
+        this.onAbort = onAbort;
+        signal.addEventListener('abort', onAbort, { once: true });
+      }
     }
     if (o.initialData && o.initialData.length) this.pump.feed(o.initialData);
   }
@@ -318,7 +323,7 @@ export class Connection implements PortOwner, SslHooks, VerifyHost, PlaintextHos
    */
   receive(n: number): void {
     if (this.life.state === 'closed' || n <= 0 || n > READ_BUFFER.length) return;
-    this.pump.receive(n, n >= READ_IN_PLACE && this.life.state === 'open', this.afterFeedFn);
+    this.pump.receive(n, n >= READ_IN_PLACE && this.life.state === 'open', this);
   }
 
   /** Ciphertext in a Buffer of the caller's (bytes that arrived before the connection existed). */
@@ -342,7 +347,7 @@ export class Connection implements PortOwner, SslHooks, VerifyHost, PlaintextHos
    * renegotiation or live verification needs the peer's messages, so the transport keeps flowing for
    * it, but only while the input port has room: a peer that floods data meanwhile is held back too.
    */
-  private afterFeed(): void {
+  afterFeed(): void {
     this.drive();
     const plain = this.plain;
     if (this.life.state === 'open' && !plain.wantRead && (this.inputFull() || (!plain.writeWantsRead && !this.verifyWaiter))) this.transport.input.pause();
@@ -433,7 +438,7 @@ export class Connection implements PortOwner, SslHooks, VerifyHost, PlaintextHos
     if (r === 1) {
       if (this.timer) clearTimeout(this.timer);
       this.timer = null;
-      this.signal?.removeEventListener('abort', this.onAbort);
+      this.stopWatchingAbort();
       this.life.state = 'open';
       this.life.handshakeDone = true;
       clearErrors();
@@ -741,8 +746,13 @@ export class Connection implements PortOwner, SslHooks, VerifyHost, PlaintextHos
   private shutTransport(failed: boolean): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    this.signal?.removeEventListener('abort', this.onAbort);
+    this.stopWatchingAbort();
     this.transport.shut(failed);
+  }
+
+  private stopWatchingAbort(): void {
+    if (this.onAbort) this.signal?.removeEventListener('abort', this.onAbort);
+    this.onAbort = null;
   }
 
   /** Frees the SSL (and its BIOs) once; deferred while OpenSSL is on the stack. */
