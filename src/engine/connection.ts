@@ -179,7 +179,6 @@ export class Connection implements PortOwner, SslHooks, VerifyHost, PlaintextHos
       throw e;
     }
     this.handle = s;
-    this.plain = new Plaintext(this.n, this, this.pump);
     attachHooks(s, this);
     if (tracing) {
       this.traceLabel = traceLabel(o.who);
@@ -190,6 +189,7 @@ export class Connection implements PortOwner, SslHooks, VerifyHost, PlaintextHos
     const [input, output] = makePorts(this);
     this.inputPort = input;
     this.life = new Lifecycle(this, output);
+    this.plain = new Plaintext(this.n, this, this.pump, this.life, input);
 
     try {
       this.configure(o);
@@ -296,23 +296,13 @@ export class Connection implements PortOwner, SslHooks, VerifyHost, PlaintextHos
   }
 
   // PlaintextHost: what the read loop and the write pump use of the connection.
-  /** The handshake completed. */
-  get handshakeDone(): boolean {
-    return this.life.handshakeDone;
-  }
-
-  /** The application closed the input port. */
-  get inputClosed(): boolean {
-    return this.life.inputClosed;
-  }
-
   resumeTransport(): void {
     this.transport.input.resume();
   }
 
   /** The input port holds its high-water mark of plaintext nobody has read yet: take no more for now. */
   inputFull(): boolean {
-    return !this.life.inputClosed && this.inputPort.readableLength >= this.inputPort.readableHighWaterMark;
+    return this.plain.inputFull();
   }
 
   // ---- transport events ----

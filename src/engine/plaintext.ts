@@ -12,6 +12,7 @@ import type { Ptr } from '../ffi/bindings.js';
 import type { SslError } from '../errors.js';
 import type { SslInputPort } from '../ports/ports.js';
 import { BATCH, SLICE, type CiphertextPump } from './ciphertext.js';
+import type { Lifecycle } from './lifecycle.js';
 import { SSL_ERROR_SYSCALL, SSL_ERROR_WANT_READ, SSL_ERROR_ZERO_RETURN, ioError } from './ssl-errors.js';
 
 /**
@@ -51,17 +52,8 @@ interface PendingWrite {
 /** What the plaintext loops use of their connection. */
 export interface PlaintextHost {
   readonly who: string;
-  readonly inputPort: SslInputPort;
   /** The `SSL *` (throws once released). */
   liveSsl(): Ptr;
-  readonly isOpen: boolean;
-  /** The transport's input ended. */
-  readonly peerEnded: boolean;
-  /** The application closed the input port: decrypted data is discarded. */
-  readonly inputClosed: boolean;
-  readonly handshakeDone: boolean;
-  /** The input port holds its high-water mark of unread plaintext. */
-  inputFull(): boolean;
   /** Lets the transport flow (a renegotiation needs the peer's answer). */
   resumeTransport(): void;
   /** Records the connection's first error; returns what it is raised as. */
@@ -76,6 +68,9 @@ export class Plaintext {
   private readonly n: Native;
   private readonly host: PlaintextHost;
   private readonly pump: CiphertextPump;
+  /** The connection's state, read (never written) here: which ends are done, whether it is open. */
+  private readonly life: Readonly<Lifecycle>;
+  private readonly input: SslInputPort;
   /** The reader wants more (the input port asked and has room). */
   wantRead = false;
   /** The input port got its end (close_notify, or the transport's end). */
@@ -85,10 +80,17 @@ export class Plaintext {
   /** The output port's write in progress. */
   pendingWrite: PendingWrite | null = null;
 
-  constructor(n: Native, host: PlaintextHost, pump: CiphertextPump) {
+  constructor(n: Native, host: PlaintextHost, pump: CiphertextPump, life: Readonly<Lifecycle>, input: SslInputPort) {
     this.n = n;
     this.host = host;
     this.pump = pump;
+    this.life = life;
+    this.input = input;
+  }
+
+  /** The input port holds its high-water mark of plaintext nobody has read yet: take no more for now. */
+  inputFull(): boolean {
+    return !this.life.inputClosed && this.input.readableLength >= this.input.readableHighWaterMark;
   }
 
   // ---- in: SSL_read into the input port ----
@@ -98,10 +100,11 @@ export class Plaintext {
     const { ssl } = this.n;
     const host = this.host;
     const pump = this.pump;
+    const life = this.life;
     let called = false;
     let produced = false;
     // Without new ciphertext (or the transport's end) SSL_read can only say WANT_READ again: skip it.
-    while (!this.inputEnded && (pump.fresh || host.peerEnded) && (this.wantRead || host.inputClosed || (this.writeWantsRead && !host.inputFull()))) {
+    while (!this.inputEnded && (pump.fresh || life.transportEnded) && (this.wantRead || life.inputClosed || (this.writeWantsRead && !this.inputFull()))) {
       called = true;
       const s = host.liveSsl();
       let r: number;
@@ -120,7 +123,7 @@ export class Plaintext {
       }
       if (r > 0) {
         produced = true;
-        if (host.inputClosed) continue; // nobody reads: discard
+        if (life.inputClosed) continue; // nobody reads: discard
         let chunk: Buffer;
         if (own) chunk = own.subarray(0, r);
         else if (r >= HAND_OVER) {
@@ -136,10 +139,10 @@ export class Plaintext {
           chunk = Buffer.allocUnsafe(r);
           inSlab.copy(chunk, 0, inOff, inOff + r);
         }
-        this.wantRead = host.inputPort.push(chunk);
+        this.wantRead = this.input.push(chunk);
         // A record never outgrows SLICE, so with the read BIO empty the next SSL_read could only say
         // WANT_READ: skip it (at the transport's end it must run, to end the input).
-        if (!host.peerEnded && pump.pendingIn() === 0) {
+        if (!life.transportEnded && pump.pendingIn() === 0) {
           pump.fresh = false;
           break;
         }
@@ -151,8 +154,8 @@ export class Plaintext {
         // Only post-handshake messages (session tickets) were read: OpenSSL set up a write buffer for
         // them (~17 KiB) that SSL_MODE_RELEASE_BUFFERS frees only after a write. Free it (and an empty
         // read buffer) now; SSL_free_buffers leaves buffers that hold data.
-        if (!produced && host.handshakeDone && this.pendingWrite === null) ssl.SSL_free_buffers(s);
-        if (host.peerEnded) this.endInput();
+        if (!produced && life.handshakeDone && this.pendingWrite === null) ssl.SSL_free_buffers(s);
+        if (life.transportEnded) this.endInput();
         break;
       }
       if (e === SSL_ERROR_ZERO_RETURN) {
@@ -160,7 +163,7 @@ export class Plaintext {
         break;
       }
       const errors = drainErrors();
-      if (host.peerEnded && (e === SSL_ERROR_SYSCALL || errors.some((x) => /unexpected eof/i.test(x.reason)))) {
+      if (life.transportEnded && (e === SSL_ERROR_SYSCALL || errors.some((x) => /unexpected eof/i.test(x.reason)))) {
         this.endInput(); // the peer closed without close_notify: end of stream
         break;
       }
@@ -169,7 +172,7 @@ export class Plaintext {
     }
     // Reading may answer (key update, alerts, renegotiation). When a write waits (a reader that answered
     // from its 'data' handler), the write pump that follows in drive() sends the answer ahead of it.
-    if (called && (this.pendingWrite === null || pump.blocked || !host.isOpen)) pump.flush();
+    if (called && (this.pendingWrite === null || pump.blocked || life.state !== 'open')) pump.flush();
   }
 
   /** Ends the input port (once). */
@@ -177,12 +180,12 @@ export class Plaintext {
     if (this.inputEnded) return;
     this.inputEnded = true;
     this.writeWantsRead = false;
-    if (!this.host.inputClosed) this.host.inputPort.push(null);
+    if (!this.life.inputClosed) this.input.push(null);
   }
 
   /** Plaintext the live verification read while processing the peer's handshake messages. */
   deliver(chunk: Buffer): void {
-    if (!this.host.inputClosed && !this.host.inputPort.push(chunk)) this.wantRead = false;
+    if (!this.life.inputClosed && !this.input.push(chunk)) this.wantRead = false;
   }
 
   // ---- out: the output port's writes through SSL_write ----
