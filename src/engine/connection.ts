@@ -663,7 +663,7 @@ export class Connection implements PortOwner, SslHooks, VerifyHost, PlaintextHos
 
   /** `SSL_get_verify_result`, or null when there is no connection. */
   verifyResultNumber(): number | null {
-    return this.ssl ? this.n.ssl.SSL_get_verify_result(this.ssl) : null;
+    return this.released ? null : this.n.ssl.SSL_get_verify_result(this.ssl);
   }
 
   verifyResultText(): string {
