@@ -85,6 +85,8 @@ export class CiphertextPump {
   private batchScheduled = false;
   /** Made on the first bulk write (an idle connection carries no closure for it). */
   private sendLater: (() => void) | null = null;
+  /** A socket read is being read in place: the SSL's read BIO is the view (see {@link runInPlace}). */
+  private inPlace = false;
 
   /**
    * Gives `ssl` two fresh memory BIOs (it owns them from then on) and writes to `out`. Throws an
@@ -159,9 +161,11 @@ export class CiphertextPump {
     const s = this.ssl;
     ssl.SSL_set0_rbio(s, view);
     this.rbio = view;
+    this.inPlace = true;
     try {
       host.afterFeed();
     } finally {
+      this.inPlace = false;
       if (this.ssl === s && this.rbio === view) {
         const left = crypto.BIO_ctrl_pending(view);
         if (left > 0) crypto.BIO_write_at(own, READ_BUFFER_ADDRESS + (n - left), left);
@@ -207,6 +211,21 @@ export class CiphertextPump {
     ssl.SSL_set_bio(this.ssl, r, w); // frees the previous pair
     this.rbio = r;
     this.wbio = w;
+  }
+
+  /**
+   * The read BIO keeps the room of the most it ever held: once it is empty again after post-handshake
+   * messages (the TLS 1.3 session tickets a client reads after its handshake), give the SSL a fresh
+   * one (SSL_set0_rbio frees the old). Not while a socket read is read in place: the SSL's read BIO
+   * is then the view, which that call puts back itself.
+   */
+  renewReadBio(): void {
+    const { crypto, ssl } = this.n;
+    if (!this.ssl || this.inPlace || crypto.BIO_ctrl_pending(this.rbio) !== 0) return;
+    const r = newMemBio(this.n);
+    if (!r) return;
+    ssl.SSL_set0_rbio(this.ssl, r); // frees the previous read BIO
+    this.rbio = r;
   }
 
   // ---- out: OpenSSL's records onto the transport ----
