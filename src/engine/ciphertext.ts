@@ -85,6 +85,10 @@ export class CiphertextPump {
   private batchScheduled = false;
   /** Made on the first bulk write (an idle connection carries no closure for it). */
   private sendLater: (() => void) | null = null;
+  /** A socket read is being read in place: the SSL's read BIO is the view (see {@link runInPlace}). */
+  private inPlace = false;
+  /** Bytes were copied into the read BIO since it was made (only then can it hold room worth giving back). */
+  private rbioUsed = false;
 
   /**
    * Gives `ssl` two fresh memory BIOs (it owns them from then on) and writes to `out`. Throws an
@@ -127,6 +131,7 @@ export class CiphertextPump {
     this.fresh = true;
     if (inPlace && this.n.crypto.BIO_ctrl_pending(this.rbio) === 0) this.runInPlace(n, host);
     else {
+      this.rbioUsed = true;
       this.n.crypto.BIO_write_at(this.rbio, READ_BUFFER_ADDRESS, n);
       host.afterFeed();
     }
@@ -150,6 +155,7 @@ export class CiphertextPump {
     const view = crypto.BIO_new_mem_buf_at(READ_BUFFER_ADDRESS, n);
     if (!view || crypto.BIO_up_ref(own) !== 1) {
       if (view) crypto.BIO_free(view);
+      this.rbioUsed = true;
       crypto.BIO_write_at(own, READ_BUFFER_ADDRESS, n);
       host.afterFeed();
       return;
@@ -159,12 +165,17 @@ export class CiphertextPump {
     const s = this.ssl;
     ssl.SSL_set0_rbio(s, view);
     this.rbio = view;
+    this.inPlace = true;
     try {
       host.afterFeed();
     } finally {
+      this.inPlace = false;
       if (this.ssl === s && this.rbio === view) {
         const left = crypto.BIO_ctrl_pending(view);
-        if (left > 0) crypto.BIO_write_at(own, READ_BUFFER_ADDRESS + (n - left), left);
+        if (left > 0) {
+          this.rbioUsed = true;
+          crypto.BIO_write_at(own, READ_BUFFER_ADDRESS + (n - left), left);
+        }
         ssl.SSL_set0_rbio(s, own); // frees the view BIO
         freed('BIO');
         this.rbio = own;
@@ -179,6 +190,7 @@ export class CiphertextPump {
   feed(chunk: Buffer): void {
     const { crypto } = this.n;
     this.fresh = true;
+    this.rbioUsed = true;
     for (let off = 0; off < chunk.length; off += FEED) {
       const len = Math.min(FEED, chunk.length - off);
       crypto.BIO_write(this.rbio, off === 0 && len === chunk.length ? chunk : chunk.subarray(off, off + len), len);
@@ -207,6 +219,24 @@ export class CiphertextPump {
     ssl.SSL_set_bio(this.ssl, r, w); // frees the previous pair
     this.rbio = r;
     this.wbio = w;
+    this.rbioUsed = false;
+  }
+
+  /**
+   * The read BIO keeps the room of the most it ever held: once it is empty again after post-handshake
+   * messages (the TLS 1.3 session tickets a client reads after its handshake), give the SSL a fresh
+   * one (SSL_set0_rbio frees the old). Not while a socket read is read in place: the SSL's read BIO
+   * is then the view, which that call puts back itself. Nothing to do for a BIO nothing was copied
+   * into (right after the handshake's BIOs were replaced, or after reads in place only).
+   */
+  renewReadBio(): void {
+    const { crypto, ssl } = this.n;
+    if (!this.ssl || this.inPlace || !this.rbioUsed || crypto.BIO_ctrl_pending(this.rbio) !== 0) return;
+    const r = newMemBio(this.n);
+    if (!r) return;
+    ssl.SSL_set0_rbio(this.ssl, r); // frees the previous read BIO
+    this.rbio = r;
+    this.rbioUsed = false;
   }
 
   // ---- out: OpenSSL's records onto the transport ----

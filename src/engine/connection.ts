@@ -114,15 +114,16 @@ export class Connection implements PortOwner, SslHooks, VerifyHost, PlaintextHos
   private readonly life: Lifecycle;
   private readonly transport: Transport;
   private readonly shutdownOnClose: boolean;
+  /** Client: the key its new sessions are cached under; null when sessions are not reused (nothing is kept). */
   private readonly sessionKey: string | null;
-  private readonly reuseSession: boolean;
   /** Nesting depth of OpenSSL work on the stack (release waits for 0). */
   private busy = 0;
   /** Something asked to drive while the drive loop ran: go round once more. */
   private again = false;
   private releasePending = false;
   private handshake: { resolve: () => void; reject: (e: Error) => void } | null = null;
-  private handshakePromise: Promise<void>;
+  /** Until {@link start} hands it over (the connection keeps no settled promise). */
+  private handshakePromise: Promise<void> | null;
   private timer: NodeJS.Timeout | null = null;
   private error: SslError | null = null;
   /** What {@link error} is raised as (see {@link ConnectionOptions.raiseAs}). */
@@ -146,8 +147,7 @@ export class Connection implements PortOwner, SslHooks, VerifyHost, PlaintextHos
     this.hostname = o.hostname;
     this.socket = o.socket ?? null;
     this.shutdownOnClose = o.shutdownOnClose;
-    this.sessionKey = o.sessionKey ?? null;
-    this.reuseSession = o.reuseSession ?? true;
+    this.sessionKey = (o.reuseSession ?? true) ? (o.sessionKey ?? null) : null;
     this.signal = o.signal ?? null;
     this.raiseAs = o.raiseAs ?? null;
     const cs = stateOf(o.context);
@@ -160,7 +160,8 @@ export class Connection implements PortOwner, SslHooks, VerifyHost, PlaintextHos
     });
     this.handshakePromise.catch(() => {});
     this.transport = new Transport(o.input, o.output, this.socket, o.closeTransport, {
-      data: (chunk) => this.onTransportData(chunk),
+      // (no closure for 'data' when the socket's reads come through receive())
+      data: o.externalReads ? null : (chunk) => this.onTransportData(chunk),
       end: () => this.onTransportEnd(),
       error: (err) => this.onTransportError(err),
       drain: () => this.onTransportDrain(),
@@ -213,7 +214,7 @@ export class Connection implements PortOwner, SslHooks, VerifyHost, PlaintextHos
 
   private configure(o: ConnectionOptions): void {
     const s = this.ssl;
-    if (o.mode === 'connect') setupClient(this.n, s, o, this.sessionKey !== null && this.reuseSession);
+    if (o.mode === 'connect') setupClient(this.n, s, o, this.sessionKey !== null);
     else this.n.ssl.SSL_set_accept_state(s);
     if (this.checkHostname) setupHostnameCheck(this.n, s, o.who, this.failedWord(), this.hostname);
     this.applyVerifyMode(false);
@@ -245,8 +246,11 @@ export class Connection implements PortOwner, SslHooks, VerifyHost, PlaintextHos
 
   /** Resolves when the handshake is complete; rejects with the handshake's SslError. */
   start(): Promise<void> {
+    const p = this.handshakePromise;
+    if (!p) throw new Error('Connection.start: called twice');
+    this.handshakePromise = null;
     if (this.mode === 'connect' || this.life.state === 'handshaking') this.drive();
-    return this.handshakePromise;
+    return p;
   }
 
   /**
@@ -588,7 +592,7 @@ export class Connection implements PortOwner, SslHooks, VerifyHost, PlaintextHos
   }
 
   onNewSession(session: Ptr): boolean {
-    if (!this.sessionKey || !this.reuseSession) return false;
+    if (!this.sessionKey) return false;
     // Keep a copy: OpenSSL marks a connection's own session unresumable when the connection is freed
     // without close_notify, which is how the seed closes ports by default.
     const copy = this.n.ssl.SSL_SESSION_dup(session);

@@ -40,22 +40,22 @@ export class Lifecycle {
   outputClosed = false;
   private readonly owner: LifecycleOwner;
   private outputStrong: SslOutputPort | null;
-  private readonly outputWeak: WeakRef<SslOutputPort>;
+  /** Made when the port is from then on held weakly (half-open; see {@link settle}). */
+  private outputWeak: WeakRef<SslOutputPort> | null = null;
 
   constructor(owner: LifecycleOwner, output: SslOutputPort) {
     this.owner = owner;
     this.outputStrong = output;
-    this.outputWeak = new WeakRef(output);
   }
 
   /** The output port (held weakly once the connection is half-open: it is there while anyone can write to it). */
   get outputPort(): SslOutputPort {
-    return (this.outputStrong ?? this.outputWeak.deref())!;
+    return (this.outputStrong ?? this.outputWeak?.deref())!;
   }
 
   /** The output port if it still exists (it may have been collected while half-open). */
   outputIfAny(): SslOutputPort | undefined {
-    return this.outputStrong ?? this.outputWeak.deref();
+    return this.outputStrong ?? this.outputWeak?.deref();
   }
 
   /** Records that the application closed a port; false when it was closed already. */
@@ -82,6 +82,7 @@ export class Lifecycle {
     if (inputDone && (this.outputClosed || transportGone)) return true;
     if (inputDone && this.transportEnded && this.outputStrong !== null && !writePending) {
       OUTPUT_COLLECTED.register(this.outputStrong, new WeakRef(this.owner), this);
+      this.outputWeak = new WeakRef(this.outputStrong);
       this.outputStrong = null;
     }
     return false;

@@ -153,8 +153,11 @@ export class Plaintext {
         pump.fresh = false;
         // Only post-handshake messages (session tickets) were read: OpenSSL set up a write buffer for
         // them (~17 KiB) that SSL_MODE_RELEASE_BUFFERS frees only after a write. Free it (and an empty
-        // read buffer) now; SSL_free_buffers leaves buffers that hold data.
-        if (!produced && life.handshakeDone && this.pendingWrite === null) ssl.SSL_free_buffers(s);
+        // read buffer) now; SSL_free_buffers leaves buffers that hold data (0: part of a record is
+        // waiting). The read BIO grew to hold those messages after the handshake's BIOs were replaced:
+        // replace it too, but only when no part of a record is waiting (a bulk transfer whose reads end
+        // inside records does not come here).
+        if (!produced && life.handshakeDone && this.pendingWrite === null && ssl.SSL_free_buffers(s) === 1) pump.renewReadBio();
         if (life.transportEnded) this.endInput();
         break;
       }

@@ -10,7 +10,8 @@ import type { Readable, Writable } from 'node:stream';
 
 /** What the connection does on each transport event: functions bound to it (arrow functions). */
 export interface TransportEvents {
-  data(chunk: unknown): void;
+  /** Null when the transport's bytes come another way (the connection's `receive`, Node's `onread` mode). */
+  data: ((chunk: unknown) => void) | null;
   end(): void;
   error(err: Error): void;
   drain(): void;
@@ -25,7 +26,7 @@ export class Transport {
   readonly socket: Socket | null;
   /** Close the transport when the connection closes (otherwise it is only let go of). */
   private readonly closeOnExit: boolean;
-  private readonly onData: (chunk: unknown) => void;
+  private readonly onData: ((chunk: unknown) => void) | null;
   private readonly onEnd: () => void;
   private readonly onError: (err: Error) => void;
   private readonly onDrain: () => void;
@@ -51,7 +52,7 @@ export class Transport {
    */
   attach(externalReads: boolean): void {
     const { input, output } = this;
-    if (!externalReads) input.on('data', this.onData);
+    if (!externalReads && this.onData) input.on('data', this.onData);
     input.on('end', this.onEnd);
     input.on('error', this.onError);
     input.on('close', this.onClose);
@@ -85,7 +86,7 @@ export class Transport {
    */
   shut(failed: boolean): void {
     const { input, output } = this;
-    input.off('data', this.onData);
+    if (this.onData) input.off('data', this.onData);
     input.off('end', this.onEnd);
     output.off('drain', this.onDrain);
     input.off('close', this.onClose);

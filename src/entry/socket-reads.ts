@@ -28,18 +28,21 @@ interface Receiver {
  */
 export class ReadRelay {
   private receiver: Receiver | null = null;
-  private early: Buffer[] = [];
+  /** Copies of what was read before there was a receiver (made on the first such read). */
+  private early: Buffer[] | null = null;
   /** The callback Node's `onread` mode calls after each read. */
   readonly callback = (n: number): boolean => {
     if (this.receiver) this.receiver.receive(n);
-    else this.early.push(Buffer.from(READ_BUFFER.subarray(0, n)));
+    else (this.early ??= []).push(Buffer.from(READ_BUFFER.subarray(0, n)));
     return true;
   };
 
   /** From now on reads go to `receiver`. */
   attach(receiver: Receiver): void {
     this.receiver = receiver;
-    if (this.early.length) receiver.receiveBuffer(Buffer.concat(this.early.splice(0)));
+    const early = this.early;
+    this.early = null;
+    if (early) receiver.receiveBuffer(Buffer.concat(early));
   }
 }
 
