@@ -169,6 +169,14 @@ function spawnPeer(cmd, args, { drainStdout = true } = {}) {
   return { child, stderr: () => err, stdout: () => out };
 }
 
+/**
+ * Ends a peer process. A spawn that failed (the peer is not installed) has no pid: killing it then
+ * would signal pid 0, this whole process group (the test run and its shell).
+ */
+function killPeer(child) {
+  if (child?.pid) child.kill('SIGKILL');
+}
+
 /** Resolves once `re` matches what `get()` returns (output collected from a peer), or rejects after `ms`. */
 async function until(get, re, what, ms = 5000) {
   const end = Date.now() + ms;
@@ -202,7 +210,7 @@ async function ourClient(peer, version, key, variant, size, timeoutMs) {
     // switch on a second one.
     if (alpnSni) args.push('-alpn', 'http/1.1', '-servername', 'example.test', '-cert2', cert('sni-example.pem'), '-key2', cert('sni-example.key'), '-build_chain', '-chainCAfile', cert('ca-bundle.pem'), '-CAfile', cert('ca-bundle.pem'));
     p = spawnPeer('openssl', args);
-    cleanup = () => p.child.kill('SIGKILL');
+    cleanup = () => killPeer(p.child);
     lineReversal = true;
     ready = waitFor(p.child, 'ACCEPT'); // s_server -naccept: a probe connection would use up an accept
   } else if (peer === 'gnutls') {
@@ -211,10 +219,10 @@ async function ourClient(peer, version, key, variant, size, timeoutMs) {
     if (mtls) args.push('-r', '--verify-client-cert', '--x509cafile', cert('root-ca.pem'));
     if (alpnSni) args.push('--alpn', 'http/1.1');
     p = spawnPeer('gnutls-serv', args);
-    cleanup = () => p.child.kill('SIGKILL');
+    cleanup = () => killPeer(p.child);
   } else if (peer === 'python') {
     p = spawnPeer('python3', ['-c', PY_SERVER, String(port), cert(CHAIN[key]), cert(KEY[key]), version, mtls ? '1' : '0', cert('root-ca.pem'), alpnSni ? 'http/1.1' : '-']);
-    cleanup = () => p.child.kill('SIGKILL');
+    cleanup = () => killPeer(p.child);
     ready = until(p.stdout, /READY/, 'READY', 10000);
   } else {
     const server = tls.createServer(
@@ -429,7 +437,7 @@ async function ourServer(peer, version, key, variant, size, timeoutMs) {
     checks.push(`${data.length} bytes hashed`);
     return checks.join(', ');
   } finally {
-    child?.kill('SIGKILL');
+    killPeer(child);
     await o.sslClose(listener);
   }
 }
