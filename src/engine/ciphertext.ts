@@ -175,6 +175,7 @@ export class CiphertextPump {
   private runInPlace(n: number, host: FeedHost): void {
     const { crypto, ssl } = this.n;
     const own = this.rbio;
+    this.records = -1; // not counted: what OpenSSL leaves of the view is copied back, maybe mid-record
     const view = crypto.BIO_new_mem_buf_at(READ_BUFFER_ADDRESS, n);
     if (!view || crypto.BIO_up_ref(own) !== 1) {
       if (view) crypto.BIO_free(view);
@@ -184,7 +185,6 @@ export class CiphertextPump {
     }
     created('BIO', view);
     crypto.BIO_ctrl(view, BIO_C_SET_BUF_MEM_EOF_RETURN, -1, 0); // empty means "no data yet", as for the own BIO
-    this.records = -1; // what is left of the view is copied below, maybe mid-record
     const s = this.ssl;
     ssl.SSL_set0_rbio(s, view);
     this.rbio = view;
