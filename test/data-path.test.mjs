@@ -179,3 +179,102 @@ test("key logging follows the logger: after an SNI switch to a context without o
   assert.equal(lines.length - stopped, 0);
   await o.sslClose(l);
 });
+
+/**
+ * A TCP relay that re-cuts the byte stream in each direction into pieces of awkward sizes (1 byte to
+ * a few records, one write per turn of the event loop), so that socket reads end inside records, carry
+ * several records, or a header only.
+ */
+async function rechunkingRelay(targetPort) {
+  const net = await import('node:net');
+  const sizes = [1, 3, 5, 6, 90, 87, 200, 4, 1000, 2, 7, 300];
+  const pump = (from, to) => {
+    let q = Buffer.alloc(0);
+    let i = 0;
+    let busy = false;
+    let ended = false;
+    const step = () => {
+      if (q.length === 0) {
+        busy = false;
+        if (ended) to.end();
+        return;
+      }
+      const n = Math.min(q.length, sizes[i++ % sizes.length]);
+      to.write(q.subarray(0, n));
+      q = q.subarray(n);
+      setImmediate(step);
+    };
+    from.on('data', (d) => {
+      q = Buffer.concat([q, d]);
+      if (!busy) {
+        busy = true;
+        setImmediate(step);
+      }
+    });
+    from.on('end', () => {
+      ended = true;
+      if (!busy) to.end();
+    });
+    from.on('error', () => to.destroy());
+  };
+  const server = net.createServer((a) => {
+    const b = net.connect(targetPort, '127.0.0.1');
+    pump(a, b);
+    pump(b, a);
+    a.on('close', () => b.destroy());
+    b.on('close', () => a.destroy());
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  return server;
+}
+
+/** Reads exactly `n` bytes from a flowing-capable readable into the hash `h`. */
+function readInto(readable, n, h) {
+  return new Promise((resolve, reject) => {
+    let have = 0;
+    const onData = (c) => {
+      h.update(c);
+      have += c.length;
+      if (have >= n) {
+        readable.off('data', onData);
+        readable.off('error', reject);
+        readable.pause();
+        if (have > n) reject(new Error(`got ${have} bytes, expected ${n}`));
+        else resolve();
+      }
+    };
+    readable.on('data', onData);
+    readable.resume();
+    readable.once('error', reject);
+  });
+}
+
+for (const protocol of ['tls12', 'tls13']) {
+  test(`small records echoed through a relay that cuts socket reads anywhere (inside records, several at once) arrive whole (${protocol})`, { timeout: 60_000 }, async () => {
+    const l = await o.sslListen(0, 5, true, '127.0.0.1', serverCtx());
+    const relay = await rechunkingRelay(o.sslListenerPort(l));
+    const acc = o.sslAccept(l);
+    const [cin, cout] = await o.sslConnect('127.0.0.1', relay.address().port, o.sslMakeClientContext(protocol));
+    const [sin, sout] = await acc;
+    sin.on('data', (d) => sout.write(d)); // echo
+    // Round trips of one small record each, then bursts of many small records written in one go.
+    const sent = createHash('sha256');
+    const got = createHash('sha256');
+    const groups = [];
+    for (let i = 0; i < 40; i++) groups.push([randomBytes(1 + ((i * 37) % 200))]);
+    for (let i = 0; i < 10; i++) groups.push(Array.from({ length: 1 + i * 3 }, (_, k) => randomBytes(1 + ((i + k) % 64))));
+    for (const group of groups) {
+      let want = 0;
+      for (const m of group) {
+        sent.update(m);
+        want += m.length;
+        cout.write(m);
+      }
+      await readInto(cin, want, got);
+    }
+    assert.equal(got.digest('hex'), sent.digest('hex'));
+    for (const x of [cin, cout, sin, sout]) x.destroy();
+    relay.close();
+    await o.sslClose(l);
+  });
+}

@@ -14,7 +14,7 @@ import { bufferAddress, type Native } from '../ffi/native.js';
 import { created, freed } from '../ffi/objects.js';
 import type { Ptr } from '../ffi/bindings.js';
 import { SslError } from '../errors.js';
-import { READ_BUFFER_ADDRESS } from './read-buffer.js';
+import { READ_BUFFER, READ_BUFFER_ADDRESS } from './read-buffer.js';
 
 const BIO_C_SET_BUF_MEM_EOF_RETURN = 130;
 
@@ -51,6 +51,21 @@ export interface FeedHost {
   afterFeed(): void;
 }
 
+/**
+ * How many whole TLS records the first `n` bytes of the shared read buffer are (from the 5-byte record
+ * headers), or -1 when they do not end on a record boundary.
+ */
+function wholeRecords(n: number): number {
+  const b = READ_BUFFER;
+  let off = 0;
+  let m = 0;
+  while (off + 5 <= n) {
+    off += 5 + ((b[off + 3]! << 8) | b[off + 4]!);
+    m++;
+  }
+  return off === n ? m : -1;
+}
+
 /** One memory BIO whose empty state means "no data yet" (retry), not EOF. */
 function newMemBio(n: Native): Ptr {
   const bio = n.crypto.BIO_new(n.crypto.BIO_s_mem());
@@ -70,6 +85,15 @@ export class CiphertextPump {
   private readonly reuseRoom: boolean;
   /** Ciphertext was fed since SSL_read last said WANT_READ: only then can SSL_read make progress. */
   fresh = false;
+  /**
+   * What the read BIO holds, when known without asking OpenSSL: at most this many whole TLS records and
+   * nothing else (no partial record, in the BIO or inside the SSL); -1 when unknown. Socket reads add
+   * the records they carry (counted from their headers); each SSL_read that returns data consumed at
+   * least one whole record, so the count only ever overestimates, and 0 means the BIO is empty (the
+   * read loop then skips asking OpenSSL). Anything fed that does not end on a record boundary, or read
+   * in place, makes it unknown until OpenSSL says the BIO is empty.
+   */
+  records = -1;
   /** The transport's write() said "full": nothing more goes out until 'drain' ({@link drained}). */
   blocked = false;
   /**
@@ -132,6 +156,10 @@ export class CiphertextPump {
     if (inPlace && this.n.crypto.BIO_ctrl_pending(this.rbio) === 0) this.runInPlace(n, host);
     else {
       this.rbioUsed = true;
+      if (this.records >= 0) {
+        const m = wholeRecords(n);
+        this.records = m < 0 ? -1 : this.records + m;
+      }
       this.n.crypto.BIO_write_at(this.rbio, READ_BUFFER_ADDRESS, n);
       host.afterFeed();
     }
@@ -152,6 +180,7 @@ export class CiphertextPump {
   private runInPlace(n: number, host: FeedHost): void {
     const { crypto, ssl } = this.n;
     const own = this.rbio;
+    this.records = -1; // not counted: what OpenSSL leaves of the view is copied back, maybe mid-record
     const view = crypto.BIO_new_mem_buf_at(READ_BUFFER_ADDRESS, n);
     if (!view || crypto.BIO_up_ref(own) !== 1) {
       if (view) crypto.BIO_free(view);
@@ -191,6 +220,7 @@ export class CiphertextPump {
     const { crypto } = this.n;
     this.fresh = true;
     this.rbioUsed = true;
+    this.records = -1;
     for (let off = 0; off < chunk.length; off += FEED) {
       const len = Math.min(FEED, chunk.length - off);
       crypto.BIO_write(this.rbio, off === 0 && len === chunk.length ? chunk : chunk.subarray(off, off + len), len);

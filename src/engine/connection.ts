@@ -460,7 +460,26 @@ export class Connection implements PortOwner, SslHooks, VerifyHost, PlaintextHos
   // ---- port callbacks ----
 
   onInputRead(): void {
-    this.plain.wantRead = true;
+    const plain = this.plain;
+    const life = this.life;
+    // Readable asks again after every push (its read-ahead) while the reader keeps up. When it already
+    // wanted more and nothing changed since the drive that pushed (no new ciphertext, no write waiting,
+    // no end, no verification), a drive would do nothing: only let the transport flow.
+    if (
+      plain.wantRead &&
+      !this.pump.fresh &&
+      life.state === 'open' &&
+      !life.transportEnded &&
+      !life.inputClosed &&
+      !plain.inputEnded &&
+      plain.pendingWrite === null &&
+      this.verifyWaiter === null &&
+      !this.busy
+    ) {
+      this.transport.resumeIfPaused();
+      return;
+    }
+    plain.wantRead = true;
     if (this.life.state === 'open' && !this.life.transportEnded) this.transport.resumeIfPaused();
     this.drive();
   }

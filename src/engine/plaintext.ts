@@ -141,16 +141,22 @@ export class Plaintext {
         }
         this.wantRead = this.input.push(chunk);
         // A record never outgrows SLICE, so with the read BIO empty the next SSL_read could only say
-        // WANT_READ: skip it (at the transport's end it must run, to end the input).
-        if (!life.transportEnded && pump.pendingIn() === 0) {
-          pump.fresh = false;
-          break;
+        // WANT_READ: skip it (at the transport's end it must run, to end the input). The pump's record
+        // count answers without an FFI call when the socket reads ended on record boundaries.
+        if (!life.transportEnded) {
+          const left = pump.records;
+          if (left > 0 ? --pump.records === 0 : left < 0 && pump.pendingIn() === 0) {
+            pump.records = 0;
+            pump.fresh = false;
+            break;
+          }
         }
         continue;
       }
       const e = ssl.SSL_get_error(s, r);
       if (e === SSL_ERROR_WANT_READ) {
         pump.fresh = false;
+        if (pump.records > 0) pump.records = 0; // only whole records were there, and none is left
         // Only post-handshake messages (session tickets) were read: OpenSSL set up a write buffer for
         // them (~17 KiB) that SSL_MODE_RELEASE_BUFFERS frees only after a write. Free it (and an empty
         // read buffer) now; SSL_free_buffers leaves buffers that hold data (0: part of a record is
