@@ -342,9 +342,14 @@ export class Connection implements PortOwner, SslHooks, VerifyHost, PlaintextHos
    * it, but only while the input port has room: a peer that floods data meanwhile is held back too.
    */
   afterFeed(): void {
+    // Not on the feed that completed the handshake: the application is only told in the microtasks
+    // that follow, and usually reads at once (pausing now and resuming a moment later costs a libuv
+    // read stop and start, two epoll changes). The next feed nobody wants pauses: at most one more
+    // socket read waits in the read BIO.
+    const wasOpen = this.life.state === 'open';
     this.drive();
     const plain = this.plain;
-    if (this.life.state === 'open' && !plain.wantRead && (this.inputFull() || (!plain.writeWantsRead && !this.verifyWaiter))) this.transport.input.pause();
+    if (wasOpen && this.life.state === 'open' && !plain.wantRead && (this.inputFull() || (!plain.writeWantsRead && !this.verifyWaiter))) this.transport.input.pause();
   }
 
   private onTransportEnd(): void {
@@ -428,7 +433,13 @@ export class Connection implements PortOwner, SslHooks, VerifyHost, PlaintextHos
     // The error queue is the thread's: read it before any JavaScript runs (the transport write below
     // may run the peer's handshake, in this thread, which would take or add errors).
     const errors = e === SSL_ERROR_NONE || e === SSL_ERROR_WANT_READ ? null : drainErrors();
-    this.pump.flush(); // also on failure: the alert must reach the peer
+    if (r === 1 && this.mode === 'accept') {
+      // The server's last flight (TLS 1.3: its session tickets; the client is not waiting for them)
+      // goes out once the microtasks that hand the connection to the application have run, together
+      // with what the application writes in them: one transport write instead of two.
+      this.pump.collect();
+      this.pump.sendAfterMicrotasks();
+    } else this.pump.flush(); // also on failure: the alert must reach the peer
     if (r === 1) {
       if (this.timer) clearTimeout(this.timer);
       this.timer = null;

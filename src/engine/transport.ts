@@ -81,7 +81,7 @@ export class Transport {
 
   /**
    * The connection closed: stop listening and close the transport when the connection owns it (a
-   * socket is destroyed after a failure and ended otherwise), or pause it and let it go. An error
+   * socket is destroyed after a failure or when nothing waits to be written, and ended otherwise), or pause it and let it go. An error
    * listener stays on a closed transport: a late error must not crash the process.
    */
   shut(failed: boolean): void {
@@ -94,7 +94,10 @@ export class Transport {
     if (this.closeOnExit) {
       const socket = this.socket;
       if (socket) {
-        if (failed) socket.destroy();
+        // Nothing waiting to be written (every write went to the kernel whole): closing the socket sends
+        // the same FIN as shutdown(SHUT_WR) followed by close(), without the shutdown request, its
+        // callback from the event loop and the 'finish' it takes. Otherwise end() lets the queue drain first.
+        if (failed || socket.writableLength === 0) socket.destroy();
         else {
           socket.end();
           socket.once('finish', () => socket.destroy());
