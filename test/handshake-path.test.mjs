@@ -9,18 +9,12 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { createHash, randomBytes } from 'node:crypto';
 import * as o from '../dist/index.js';
-import { cert, readExactly } from './support/helpers.mjs';
+import { cert, readExactly, verifiedClientContext } from './support/helpers.mjs';
 
 const serverCtx = (protocol = 'auto') =>
   o.sslMakeServerContext(protocol, { certificateChain: cert('server-ecdsa-chain.pem'), privateKey: ['pem', cert('server-ecdsa.key')] });
 
-function clientCtx() {
-  const ctx = o.sslMakeClientContext('auto');
-  o.sslLoadVerifySource(ctx, cert('root-ca.pem'));
-  o.sslSetVerify(ctx, true);
-  o.sslSetVerifyHostname(ctx, true);
-  return ctx;
-}
+const clientCtx = () => verifiedClientContext(o);
 
 /** Records every `write` made on sockets whose local port is `port` (the server's accepted sockets). */
 function spyServerWrites(port) {

@@ -5,16 +5,10 @@ import assert from 'node:assert/strict';
 import { createServer, connect } from 'node:net';
 import { spawn } from 'node:child_process';
 import * as o from '../dist/index.js';
-import { cert, readExactly, waitForOutput } from './support/helpers.mjs';
+import { cert, readExactly, verifiedClientContext, waitForOutput } from './support/helpers.mjs';
 
 const serverCtx = () => o.makeServerSslContext(cert('server-rsa-chain.pem'), cert('server-rsa.key'));
-function clientCtx() {
-  const ctx = o.sslMakeClientContext('auto');
-  o.sslLoadVerifySource(ctx, cert('root-ca.pem'));
-  o.sslSetVerify(ctx, true);
-  o.sslSetVerifyHostname(ctx, true);
-  return ctx;
-}
+const clientCtx = () => verifiedClientContext(o);
 
 /** Reads one CRLF-terminated line from a socket in paused mode, putting back whatever follows it. */
 function readLine(socket) {

@@ -262,6 +262,15 @@ export async function collectGarbage() {
 export const rsaServerContext = (o, protocol = 'auto') =>
   o.sslMakeServerContext(protocol, { certificateChain: cert('server-rsa-chain.pem'), privateKey: ['pem', cert('server-rsa.key')] });
 
+/** A client context that trusts the bundled root CA and verifies the chain and the host name. */
+export function verifiedClientContext(o) {
+  const ctx = o.sslMakeClientContext('auto');
+  o.sslLoadVerifySource(ctx, cert('root-ca.pem'));
+  o.sslSetVerify(ctx, true);
+  o.sslSetVerifyHostname(ctx, true);
+  return ctx;
+}
+
 /** How many file descriptors this process has open. */
 export const openFds = () => readdirSync('/proc/self/fd').length;
 
