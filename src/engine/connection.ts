@@ -219,7 +219,7 @@ export class Connection implements PortOwner, SslHooks, VerifyHost, PlaintextHos
     if (this.checkHostname) setupHostnameCheck(this.n, s, o.who, this.failedWord(), this.hostname);
     this.applyVerifyMode(false);
 
-    this.transport.attach(o.externalReads ?? false);
+    this.transport.attach();
     const ms = o.handshakeTimeout ?? 0; // (closures below capture locals only, never the options object)
     if (ms > 0) {
       this.timer = setTimeout(() => {

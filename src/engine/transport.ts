@@ -47,12 +47,13 @@ export class Transport {
 
   /**
    * Listens to the transport and lets it flow (a socket paused by a plaintext protocol, STARTTLS, must
-   * flow again). With `externalReads` the bytes come through the connection's `receive` instead of
-   * 'data' events. A transport that is already gone or ended is reported at the next microtask.
+   * flow again). Without a `data` event function the bytes come through the connection's `receive`
+   * (Node's `onread` mode) instead of 'data' events. A transport that is already gone or ended is
+   * reported at the next microtask.
    */
-  attach(externalReads: boolean): void {
+  attach(): void {
     const { input, output } = this;
-    if (!externalReads && this.onData) input.on('data', this.onData);
+    if (this.onData) input.on('data', this.onData);
     input.on('end', this.onEnd);
     input.on('error', this.onError);
     input.on('close', this.onClose);
