@@ -22,11 +22,16 @@ const WORKLOADS = {
   handshake: { sizes: [40, 120], run: (t, impl, n) => (impl === 'ours' ? t.handshakesOurs('ecdsa', n) : t.handshakesNode('ecdsa', n)) },
   'handshake-16': { sizes: [64, 192], run: (t, impl, n) => (impl === 'ours' ? t.handshakesOurs('ecdsa', n, 16) : t.handshakesNode('ecdsa', n, 16)) },
   resumed: { sizes: [40, 120], run: (t, impl, n) => (impl === 'ours' ? t.resumedOurs(n) : t.resumedNode(n)) },
-  pingpong: { sizes: [2000, 6000], run: (t, impl, n) => (impl === 'ours' ? t.pingPongOurs(n) : t.pingPongNode(n)) },
-  'pingpong-100': { sizes: [4000, 12000], run: (t, impl, n) => (impl === 'ours' ? t.pingPongOurs(n, 100) : t.pingPongNode(n, 100)) },
+  pingpong: { sizes: [2000, 6000], run: (t, impl, n) => pingPongOf(t, impl)(n) },
+  'pingpong-100': { sizes: [4000, 12000], run: (t, impl, n) => pingPongOf(t, impl)(n, 100) },
   'bulk-s2c': { sizes: [8, 24], run: (t, impl, n) => (impl === 'ours' ? t.bulkOurs(n << 20, 's2c') : t.bulkNode(n << 20, 's2c')) },
   'bulk-c2s': { sizes: [8, 24], run: (t, impl, n) => (impl === 'ours' ? t.bulkOurs(n << 20, 'c2s') : t.bulkNode(n << 20, 'c2s')) },
 };
+
+/** Ping/pong also has the plain-TCP limit (`--impl tcp`): the same harness through node:net. */
+function pingPongOf(t, impl) {
+  return impl === 'ours' ? t.pingPongOurs : impl === 'node' ? t.pingPongNode : t.pingPongTcp;
+}
 
 if (args[0] === '--child') {
   const [, impl, name, n, warm] = args;

@@ -10,6 +10,8 @@ import * as o from '../dist/index.js';
 import { KEYS, certPath, pem, now, seconds, drain, pump, pingPong, duplexPair } from './lib.mjs';
 
 export const opensslVersion = () => o.opensslInfo()?.version ?? 'no OpenSSL';
+/** Which OpenSSL openssl-ports loaded in this process (source, version, file). */
+export const opensslInfo = () => o.opensslInfo();
 
 const HOST = '127.0.0.1';
 const NAME = 'localhost';
