@@ -8,6 +8,7 @@
  * @module
  */
 import { bufferAddress, drainErrors, type Native } from '../ffi/native.js';
+import { loadedFreeBuffersRefusesPartialRecords } from '../ffi/known-bugs.js';
 import type { Ptr } from '../ffi/bindings.js';
 import type { SslError } from '../errors.js';
 import type { SslInputPort } from '../ports/ports.js';
@@ -163,7 +164,9 @@ export class Plaintext {
         // waiting). The read BIO grew to hold those messages after the handshake's BIOs were replaced:
         // replace it too, but only when no part of a record is waiting (a bulk transfer whose reads end
         // inside records does not come here).
-        if (!produced && life.handshakeDone && this.pendingWrite === null && ssl.SSL_free_buffers(s) === 1) pump.renewReadBio();
+        // Where SSL_free_buffers would free a buffer that holds part of a record (CVE-2024-4741), only
+        // when the record count says no part of one can be inside the SSL.
+        if (!produced && life.handshakeDone && this.pendingWrite === null && (loadedFreeBuffersRefusesPartialRecords || pump.records === 0) && ssl.SSL_free_buffers(s) === 1) pump.renewReadBio();
         if (life.transportEnded) this.endInput();
         break;
       }
