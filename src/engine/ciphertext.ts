@@ -15,6 +15,7 @@ import { created, freed } from '../ffi/objects.js';
 import type { Ptr } from '../ffi/bindings.js';
 import { SslError } from '../errors.js';
 import { READ_BUFFER, READ_BUFFER_ADDRESS } from './read-buffer.js';
+import { noteActive, type BufferHolder } from './idle-buffers.js';
 
 const BIO_C_SET_BUF_MEM_EOF_RETURN = 130;
 
@@ -79,7 +80,7 @@ function newMemBio(n: Native): Ptr {
 }
 
 /** The BIOs of one `SSL` and the path of its ciphertext to and from the transport. */
-export class CiphertextPump {
+export class CiphertextPump implements BufferHolder {
   private readonly n: Native;
   /** The `SSL` the BIOs belong to; 0 once its owner freed it. */
   private ssl: Ptr;
@@ -118,6 +119,9 @@ export class CiphertextPump {
   private inPlace = false;
   /** Bytes were copied into the read BIO since it was made (only then can it hold room worth giving back). */
   private rbioUsed = false;
+  /** The idle sweep's bookkeeping (see engine/idle-buffers.ts). */
+  activeIn = 0;
+  swept = false;
 
   /**
    * Gives `ssl` two fresh memory BIOs (it owns them from then on) and writes to `out`. Throws an
@@ -158,6 +162,7 @@ export class CiphertextPump {
    */
   receive(n: number, inPlace: boolean, host: FeedHost): void {
     this.fresh = true;
+    noteActive(this);
     if (inPlace && this.n.crypto.BIO_ctrl_pending(this.rbio) === 0) this.runInPlace(n, host);
     else {
       this.rbioUsed = true;
@@ -224,12 +229,25 @@ export class CiphertextPump {
   feed(chunk: Buffer): void {
     const { crypto } = this.n;
     this.fresh = true;
+    noteActive(this);
     this.rbioUsed = true;
     this.records = -1;
     for (let off = 0; off < chunk.length; off += FEED) {
       const len = Math.min(FEED, chunk.length - off);
       crypto.BIO_write(this.rbio, off === 0 && len === chunk.length ? chunk : chunk.subarray(off, off + len), len);
     }
+  }
+
+  /**
+   * The idle sweep's call: frees OpenSSL's record buffers unless they hold data (SSL_free_buffers
+   * refuses then; the sweep asks again later). Not while a socket read is read in place (the sweep runs
+   * from a timer, never inside an SSL call, so that cannot happen, but the view must never be touched).
+   * True once they are freed or the SSL is gone.
+   */
+  freeIdleBuffers(): boolean {
+    if (!this.ssl) return true;
+    if (this.inPlace) return false;
+    return this.n.ssl.SSL_free_buffers(this.ssl) === 1;
   }
 
   /** Ciphertext waiting in the read BIO. */
@@ -319,6 +337,7 @@ export class CiphertextPump {
       const room = outSlab.length - outOff;
       const r = crypto.BIO_read_at(this.wbio, outAddr + outOff, room);
       if (r <= 0) break;
+      noteActive(this);
       if (this.batchSlab === null) {
         this.batchSlab = outSlab;
         this.batchStart = outOff;
