@@ -17,7 +17,7 @@ import type { CertificateSource } from './certificate-data.js';
 import { sslSecureClientContext, makeSecure } from './secure.js';
 import { SessionCache } from './session-cache.js';
 import { isProtocolSymbol, protocolSettings, unsupportedReason, type SslProtocol } from './protocols.js';
-import { keepBuffersWhileActive } from '../engine/idle-buffers.js';
+import { loadedFreeBuffersRefusesPartialRecords } from '../ffi/known-bugs.js';
 
 /** How the peer's certificate is checked. */
 export type VerifyMode = 'off' | 'try' | 'require';
@@ -218,7 +218,7 @@ export class SslContext {
     ssl.SSL_CTX_ctrl(ptr, SSL_CTRL_SET_MAX_PROTO_VERSION, settings.max, 0);
     // OpenSSL's record buffers are freed by the idle sweep (engine/idle-buffers.ts), or after every record
     // where SSL_free_buffers cannot be trusted with a partly received record.
-    ssl.SSL_CTX_ctrl(ptr, SSL_CTRL_MODE, (keepBuffersWhileActive ? 0 : SSL_MODE_RELEASE_BUFFERS) | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER, 0);
+    ssl.SSL_CTX_ctrl(ptr, SSL_CTRL_MODE, (loadedFreeBuffersRefusesPartialRecords ? 0 : SSL_MODE_RELEASE_BUFFERS) | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER, 0);
     if (trampolines) {
       // The key-log callback is set only while a key logger is (see hookKeylog): with it set, OpenSSL
       // formats every secret in hex (~80 sprintf calls a line, ten lines a TLS 1.3 handshake pair) and

@@ -15,7 +15,7 @@ import { created, freed } from '../ffi/objects.js';
 import type { Ptr } from '../ffi/bindings.js';
 import { SslError } from '../errors.js';
 import { READ_BUFFER, READ_BUFFER_ADDRESS } from './read-buffer.js';
-import { noteActive, type BufferHolder } from './idle-buffers.js';
+import { forget, noteActive, type BufferHolder } from './idle-buffers.js';
 
 const BIO_C_SET_BUF_MEM_EOF_RETURN = 130;
 
@@ -149,6 +149,7 @@ export class CiphertextPump implements BufferHolder {
   /** The `SSL` (and both BIOs with it) was freed: the pump touches OpenSSL no more. */
   sslFreed(): void {
     this.ssl = 0;
+    forget(this);
     freed('BIO');
     freed('BIO');
   }

@@ -18,7 +18,7 @@
  */
 import { loadedFreeBuffersRefusesPartialRecords } from '../ffi/known-bugs.js';
 
-/** Whether connections keep their buffers between records (and the sweep frees idle ones). */
+/** Whether connections keep their buffers between records (and the sweep frees idle ones); contexts read it too. */
 export const keepBuffersWhileActive = loadedFreeBuffersRefusesPartialRecords;
 
 /** The sweep period: an idle connection gives its buffers back 25 to 50 ms after its last record. */
@@ -66,6 +66,17 @@ export function noteActive(h: BufferHolder): void {
     timer = setInterval(sweep, SWEEP_MS);
     timer.unref();
   }
+}
+
+/**
+ * `h`'s `SSL` was freed (its buffers with it): the sweep lets go of it at once, so nothing of a closed
+ * connection (its transport, and through the transport's listeners the connection and its context) is
+ * kept reachable until the next period.
+ */
+export function forget(h: BufferHolder): void {
+  if (!h.swept) return;
+  h.swept = false;
+  holders.delete(h);
 }
 
 /** How many connections may hold buffers now (for tests). */
