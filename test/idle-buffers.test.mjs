@@ -41,7 +41,7 @@ async function smallThenIdle([cin, cout, sin, sout]) {
     sout.write(got);
     assert.deepEqual(await readExactly(cin, m.length), m);
   }
-  assert.equal(connectionsHoldingBuffers() >= 2, keepBuffersWhileActive, 'both ends hold their buffers right after traffic (where the sweep is used)');
+  assert.equal(connectionsHoldingBuffers() >= 1, keepBuffersWhileActive, 'the end that just read holds its buffers (where the sweep is used)');
   await idle();
 }
 
@@ -84,7 +84,7 @@ test('connections destroyed while they hold buffers leave the sweep without harm
     await readExactly(sin, 100);
     sout.write(Buffer.alloc(30000, 1));
     await readExactly(cin, 30000);
-    assert.equal(connectionsHoldingBuffers() >= 2, keepBuffersWhileActive);
+    assert.equal(connectionsHoldingBuffers() >= 1, keepBuffersWhileActive);
     // Destroyed within the sweep period, buffers still held (one side first, then the other).
     if (i % 2 === 0) for (const p of ports) p.destroy();
     else {
