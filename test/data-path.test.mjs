@@ -9,9 +9,9 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { createHash, randomBytes } from 'node:crypto';
 import * as o from '../dist/index.js';
-import { cert, collectGarbage, hashExactly } from './support/helpers.mjs';
+import { cert, collectGarbage, ecdsaServerContext, hashExactly } from './support/helpers.mjs';
 
-const serverCtx = () => o.sslMakeServerContext('auto', { certificateChain: cert('server-ecdsa-chain.pem'), privateKey: ['pem', cert('server-ecdsa.key')] });
+const serverCtx = () => ecdsaServerContext(o);
 
 async function pair() {
   const l = await o.sslListen(0, 5, true, '127.0.0.1', serverCtx());

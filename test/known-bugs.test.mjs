@@ -13,7 +13,7 @@ import { randomBytes } from 'node:crypto';
 import * as o from '../dist/index.js';
 import { libcrypto } from '../dist/libcrypto.js';
 import { freeBuffersRefusesPartialRecords, loadedFreeBuffersRefusesPartialRecords } from '../dist/ffi/known-bugs.js';
-import { cert, collectGarbage, readExactly, tick, until } from './support/helpers.mjs';
+import { collectGarbage, ecdsaServerContext, readExactly, tick, until } from './support/helpers.mjs';
 
 test('CVE-2024-4741: which OpenSSL releases free a buffer that holds part of a record', () => {
   const v = (major, minor, patch) => major * 0x10000000 + minor * 0x100000 + patch * 0x10;
@@ -71,7 +71,7 @@ for (const protocol of ['tls13', 'tls12']) {
   test(`an idle client (${protocol}, tickets read) that gets a record's header alone, then its body, reads it whole`, async () => {
     await collectGarbage();
     const base = o.sslObjectCounts();
-    const sctx = o.sslMakeServerContext(protocol, { certificateChain: cert('server-ecdsa-chain.pem'), privateKey: ['pem', cert('server-ecdsa.key')] });
+    const sctx = ecdsaServerContext(o, protocol);
     const l = await o.sslListen(0, 5, true, '127.0.0.1', sctx);
     const relay = await splittingRelay(o.sslListenerPort(l));
     const accepted = o.sslAccept(l);

@@ -3,8 +3,8 @@
  * connection is busy and freed once it has been idle for a sweep period.
  *
  * `SSL_MODE_RELEASE_BUFFERS` frees them after every record instead, and a small record then pays for
- * a malloc and a free of each buffer on both sides: about 4k of the 67k instructions of a 64-byte round
- * trip (`bench/instructions.mjs pingpong`). An idle connection must not keep them either (node:tls
+ * a malloc and a free of each buffer on both sides: about 3k of the 66k instructions of a 64-byte round
+ * trip on the system OpenSSL (`bench/instructions.mjs pingpong`). An idle connection must not keep them either (node:tls
  * does: 16 KiB a pair that this library's RSS figure does not carry). So each connection's ciphertext
  * pump reports its activity here ({@link noteActive}: one field write), and a timer that runs only
  * while some connection may hold buffers frees them with `SSL_free_buffers` from those that saw no
@@ -17,9 +17,6 @@
  * @module
  */
 import { loadedFreeBuffersRefusesPartialRecords } from '../ffi/known-bugs.js';
-
-/** Whether connections keep their buffers between records (and the sweep frees idle ones); contexts read it too. */
-export const keepBuffersWhileActive = loadedFreeBuffersRefusesPartialRecords;
 
 /** The sweep period: an idle connection gives its buffers back 25 to 50 ms after its last record. */
 const SWEEP_MS = 25;
@@ -59,7 +56,7 @@ function sweep(): void {
 /** `h` ran OpenSSL on a record: it may hold buffers until it has been idle for a period. */
 export function noteActive(h: BufferHolder): void {
   h.activeIn = period;
-  if (h.swept || !keepBuffersWhileActive) return;
+  if (h.swept || !loadedFreeBuffersRefusesPartialRecords) return; // contexts keep SSL_MODE_RELEASE_BUFFERS there
   h.swept = true;
   holders.add(h);
   if (!timer) {

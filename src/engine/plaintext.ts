@@ -158,14 +158,12 @@ export class Plaintext {
       if (e === SSL_ERROR_WANT_READ) {
         pump.fresh = false;
         if (pump.records > 0) pump.records = 0; // only whole records were there, and none is left
-        // Only post-handshake messages (session tickets) were read: OpenSSL set up a write buffer for
-        // them (~17 KiB) that SSL_MODE_RELEASE_BUFFERS frees only after a write. Free it (and an empty
-        // read buffer) now; SSL_free_buffers leaves buffers that hold data (0: part of a record is
-        // waiting). The read BIO grew to hold those messages after the handshake's BIOs were replaced:
-        // replace it too, but only when no part of a record is waiting (a bulk transfer whose reads end
-        // inside records does not come here).
-        // Where SSL_free_buffers would free a buffer that holds part of a record (CVE-2024-4741), only
-        // when the record count says no part of one can be inside the SSL.
+        // Only post-handshake messages (session tickets) were read, and the connection may now stay idle:
+        // free OpenSSL's buffers (~17 KiB each) at once, and replace the read BIO, which grew to hold
+        // those messages after the handshake's BIOs were replaced. SSL_free_buffers returns 0 when part
+        // of a record is waiting, and then nothing is replaced. On a release whose SSL_free_buffers
+        // frees such a buffer anyway (CVE-2024-4741, see ffi/known-bugs.ts), only when the record count
+        // says no part of a record can be inside the SSL.
         if (!produced && life.handshakeDone && this.pendingWrite === null && (loadedFreeBuffersRefusesPartialRecords || pump.records === 0) && ssl.SSL_free_buffers(s) === 1) pump.renewReadBio();
         if (life.transportEnded) this.endInput();
         break;

@@ -9,6 +9,7 @@
  * @module
  */
 import { crypto } from './bindings.js';
+import { versionParts } from './library.js';
 
 /** The first fixed patch release of each 3.x line affected by CVE-2024-4741 (3.4 and later were never affected). */
 const FREE_BUFFERS_FIXED: ReadonlyMap<number, number> = new Map([
@@ -31,9 +32,7 @@ const FREE_BUFFERS_FIXED: ReadonlyMap<number, number> = new Map([
  * ```
  */
 export function freeBuffersRefusesPartialRecords(versionNumber: number): boolean {
-  const major = Math.floor(versionNumber / 0x10000000);
-  const minor = Math.floor(versionNumber / 0x100000) & 0xff;
-  const patch = Math.floor(versionNumber / 0x10) & 0xff;
+  const [major, minor, patch] = versionParts(versionNumber);
   if (major !== 3) return major > 3;
   const fixed = FREE_BUFFERS_FIXED.get(minor);
   return fixed === undefined ? minor > 3 : patch >= fixed;

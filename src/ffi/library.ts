@@ -54,11 +54,20 @@ function describe(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
+/**
+ * The major, minor and patch numbers of an `OpenSSL_version_num` (laid out `0xMNN00PP0L`).
+ *
+ * @example
+ * ```ts
+ * versionParts(0x300000e0); // [3, 0, 14]
+ * ```
+ */
+export function versionParts(n: number): [major: number, minor: number, patch: number] {
+  return [Math.floor(n / 0x10000000), Math.floor(n / 0x100000) & 0xff, Math.floor(n / 0x10) & 0xff];
+}
+
 function versionText(n: number): string {
-  const major = Math.floor(n / 0x10000000);
-  const minor = Math.floor(n / 0x100000) & 0xff;
-  const patch = Math.floor(n / 0x10) & 0xff;
-  return `${major}.${minor}.${patch}`;
+  return versionParts(n).join('.');
 }
 
 interface Loaded {

@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 // Shared test support: certificate paths, real peers (openssl s_server/s_client), stream pairs.
 import { spawn } from 'node:child_process';
@@ -261,6 +262,22 @@ export async function collectGarbage() {
 /** A server context on the bundled RSA chain (localhost, 127.0.0.1, ::1). */
 export const rsaServerContext = (o, protocol = 'auto') =>
   o.sslMakeServerContext(protocol, { certificateChain: cert('server-rsa-chain.pem'), privateKey: ['pem', cert('server-rsa.key')] });
+
+/** A server context on the bundled ECDSA P-256 chain (localhost, 127.0.0.1, ::1). */
+export const ecdsaServerContext = (o, protocol = 'auto') =>
+  o.sslMakeServerContext(protocol, { certificateChain: cert('server-ecdsa-chain.pem'), privateKey: ['pem', cert('server-ecdsa.key')] });
+
+/**
+ * Closes nothing itself: after the test destroyed its ports, waits a little, forces collections and
+ * checks that every SSL and BIO counted in `base` (an `sslObjectCounts()` taken at the start) was freed.
+ */
+export async function assertSslObjectsFreed(o, base) {
+  await tick(50);
+  await collectGarbage();
+  const now = o.sslObjectCounts();
+  assert.equal(now.SSL, base.SSL, 'every SSL freed');
+  assert.equal(now.BIO, base.BIO, 'every BIO freed');
+}
 
 /** A client context that trusts the bundled root CA and verifies the chain and the host name. */
 export function verifiedClientContext(o) {
